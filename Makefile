@@ -1,0 +1,41 @@
+# Thin targets over the Python entry points; each one works from a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+MODULE ?= module1_llm_features
+
+.PHONY: setup demo test lint lab release check bench serve clean
+
+setup: $(VENV)/.installed ## create .venv and install the course (idempotent)
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (course)" >/dev/null
+	@touch $@
+
+demo: setup ## run every notebook headless on the simulator, self-grade the solutions, summarise
+	$(BIN)/python -m course demo
+
+test: setup ## lint, then the whole test suite
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+lab: setup ## open JupyterLab on the course
+	$(BIN)/jupyter lab --notebook-dir=.
+
+release: setup ## regenerate the student notebooks from autograder/source
+	$(BIN)/python -m autograder release
+
+check: setup ## grade your own copy of a module: make check MODULE=module1_llm_features
+	$(BIN)/python -m autograder check $(MODULE)
+
+bench: setup ## simulator throughput and time per notebook
+	$(BIN)/python benchmarks/run_benchmarks.py
+
+serve: setup ## the simulator's OpenAI-compatible server on 127.0.0.1:8765
+	$(BIN)/python -m course.sim serve
+
+clean:
+	rm -rf $(VENV) .course_state build *.egg-info
