@@ -55,7 +55,7 @@ class Catalog:
             raise ConfigurationError(
                 f"Unknown model {model_id!r}.",
                 hint=f"Use one of: {known}. To add a model (e.g. a local Ollama one), put a "
-                f"[models.\"{model_id}\"] table with provider and prices in a TOML file and "
+                f'[models."{model_id}"] table with provider and prices in a TOML file and '
                 "set COURSE_MODELS_FILE to its path.",
             ) from None
 
@@ -73,7 +73,7 @@ def check_provider(provider: str) -> str:
         raise ConfigurationError(
             f"Unknown provider {provider!r}.",
             hint=f"Set COURSE_PROVIDER to one of: {', '.join(PROVIDERS)}. Any OpenAI-compatible "
-            "server (Ollama, vLLM, llama.cpp, LM Studio) is provider 'openai' plus COURSE_BASE_URL.",
+            "server (Ollama, vLLM, llama.cpp, LM Studio) is provider 'openai' + COURSE_BASE_URL.",
         )
     return provider
 
@@ -90,7 +90,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(
             f"Models file {path} is not valid TOML: {exc}.",
-            hint="Fix the syntax; every model is a [models.\"id\"] table.",
+            hint='Fix the syntax; every model is a [models."id"] table.',
         ) from None
 
 

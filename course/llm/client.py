@@ -1,0 +1,354 @@
+"""One client for every provider, with the backend discipline built in.
+
+A call goes: cache lookup -> budget check -> attempt -> (retry with backoff on transient
+errors) -> cost -> trace -> (validate and repair structured output) -> cache store.
+Each step has a switch, so a notebook can show what happens without it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
+
+from course.config import Settings, resolve, state_dir
+from course.errors import ConfigurationError
+from course.llm.budget import Budget
+from course.llm.cache import ResponseCache, request_key
+from course.llm.errors import BudgetExceeded, StructuredOutputError, TransientError
+from course.llm.providers import Provider, ProviderReply, make_provider
+from course.llm.retry import RealClock, RetryPolicy, VirtualClock
+from course.llm.structured import parse_structured, repair_messages, schema_for
+from course.llm.types import LLMRequest, LLMResponse, Message, Usage
+from course.models import ModelSpec, catalog
+from course.tokens import count_tokens
+from course.tracing.store import TraceRecord, TraceStore, utc_now
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from course.sim import FaultPlan
+
+T = TypeVar("T")
+Prompt = str | list[Message] | list[dict[str, Any]]
+
+
+@dataclass
+class _Call:
+    """Bookkeeping for one logical call: every attempt shares its id."""
+
+    feature: str
+    call_id: str
+    attempts: int = 0
+
+
+class Client:
+    """Ask a model something; get a typed, costed, traced answer.
+
+    Provider and model default to configuration (COURSE_PROVIDER, COURSE_MODEL), so the same
+    notebook runs on the simulator, OpenAI, Anthropic or a local server unchanged.
+    """
+
+    def __init__(
+        self,
+        provider: str | None = None,
+        model: str | None = None,
+        *,
+        feature: str = "default",
+        seed: int | None = None,
+        timeout_s: float = 30.0,
+        retry: RetryPolicy | None = None,
+        cache: bool | ResponseCache = True,
+        budget: Budget | float | None = None,
+        traces: bool | TraceStore = True,
+        run_id: str | None = None,
+        sim_faults: FaultPlan | None = None,
+        real_time: bool = False,
+        provider_impl: Provider | None = None,
+    ) -> None:
+        self.settings: Settings = resolve(provider, model)
+        self.feature = feature
+        self.seed = seed
+        self.timeout_s = timeout_s
+        self.retry = retry or RetryPolicy()
+        if provider_impl is not None:
+            self.provider = provider_impl
+        elif self.settings.provider == "sim":
+            self.provider = make_provider(self.settings, faults=sim_faults, real_time=real_time)
+        else:
+            self.provider = make_provider(self.settings)
+        self.clock = VirtualClock() if self.provider.virtual_time else RealClock()
+        self.cache = _default_or(cache, lambda: ResponseCache(state_dir() / "cache.sqlite"))
+        self.traces = _default_or(traces, lambda: TraceStore(state_dir() / "traces.sqlite"))
+        self.budget = Budget(budget) if isinstance(budget, int | float) else budget
+        self.run_id = run_id or os.environ.get("COURSE_RUN_ID") or uuid.uuid4().hex[:12]
+        self.spent_usd = 0.0
+        self._jitter = random.Random(seed)
+
+    @property
+    def model(self) -> str:
+        return self.settings.model
+
+    def complete(
+        self,
+        prompt: Prompt,
+        *,
+        system: str | None = None,
+        model: str | None = None,
+        temperature: float = 0.0,
+        seed: int | None = None,
+        max_tokens: int | None = None,
+        response_model: type[BaseModel] | None = None,
+        json_mode: bool = False,
+        tools: list[dict[str, Any]] | None = None,
+        timeout_s: float | None = None,
+        use_cache: bool | None = None,
+        feature: str | None = None,
+    ) -> LLMResponse:
+        """One logical call. Raises a course.llm.errors type if it cannot succeed.
+
+        `use_cache` defaults to caching only deterministic requests (temperature 0), so
+        sampling experiments (pass^k, flakiness) see fresh trials.
+        """
+        spec = self._spec(model)
+        request = LLMRequest(
+            provider=self.settings.provider,
+            model=spec.id,
+            messages=_as_messages(prompt, system),
+            temperature=temperature,
+            seed=self.seed if seed is None else seed,
+            max_tokens=max_tokens,
+            json_schema=schema_for(response_model) if response_model else None,
+            json_mode=json_mode,
+            tools=tools,
+        )
+        call = _Call(feature=feature or self.feature, call_id=uuid.uuid4().hex[:16])
+        cacheable = use_cache if use_cache is not None else temperature == 0
+        key = request_key(request, self.provider.endpoint)
+
+        cached = self.cache.get(key) if self.cache is not None and cacheable else None
+        if cached is not None:
+            response = self._from_cache(cached, request, call)
+        else:
+            response = self._with_retries(request, spec, call, timeout_s or self.timeout_s)
+        if response_model is not None and not response.cached:
+            response = self._validated(response, request, spec, call, timeout_s, response_model)
+        elif response_model is not None:
+            response.parsed, _ = parse_structured(response.text, response_model)
+        if self.cache is not None and cacheable and not response.cached:
+            self.cache.put(key, response)
+        return response
+
+    def calls(self, feature: str | None = None) -> pd.DataFrame:
+        """This run's attempts from the trace store."""
+        if self.traces is None:
+            raise ConfigurationError(
+                "Tracing is off for this client.", hint="Create it with traces=True."
+            )
+        return self.traces.calls(run_id=self.run_id, feature=feature)
+
+    # -- steps -----------------------------------------------------------------------------
+
+    def _spec(self, model: str | None) -> ModelSpec:
+        if model is None:
+            return catalog().get(self.settings.model)
+        chosen = resolve(self.settings.provider, model)
+        return catalog().get(chosen.model)
+
+    def _with_retries(
+        self, request: LLMRequest, spec: ModelSpec, call: _Call, timeout_s: float
+    ) -> LLMResponse:
+        waited = spent_latency = 0.0
+        for attempt in range(1, self.retry.max_attempts + 1):
+            call.attempts += 1
+            self._reserve(request, spec, call)
+            started = utc_now()
+            try:
+                reply = self.provider.send(request, timeout_s)
+            except Exception as error:
+                elapsed = getattr(error, "elapsed_s", 0.0)
+                spent_latency += elapsed
+                self._trace(call, request, "error", started, latency_s=elapsed, error=error)
+                if not isinstance(error, TransientError) or attempt == self.retry.max_attempts:
+                    if isinstance(error, TransientError):
+                        error.add_note(
+                            f"Gave up after {attempt} attempt(s); each is in the trace store "
+                            f"(run_id={self.run_id!r}, call_id={call.call_id!r})."
+                        )
+                    raise
+                delay = self.retry.delay_s(attempt, error, self._jitter)
+                self.clock.sleep(delay)
+                waited += delay
+                continue
+            cost = spec.cost_usd(reply.input_tokens, reply.output_tokens)
+            self._charge(cost)
+            self._trace(
+                call, request, "ok", started, latency_s=reply.latency_s, reply=reply, cost=cost
+            )
+            return _response(
+                reply, request, cost, spent_latency + reply.latency_s + waited, attempt
+            )
+        raise AssertionError("unreachable: the loop returns or raises")
+
+    def _validated(
+        self,
+        response: LLMResponse,
+        request: LLMRequest,
+        spec: ModelSpec,
+        call: _Call,
+        timeout_s: float | None,
+        response_model: type[BaseModel],
+    ) -> LLMResponse:
+        parsed, errors = parse_structured(response.text, response_model)
+        if parsed is not None:
+            response.parsed = parsed
+            return response
+        if response.refusal:
+            raise StructuredOutputError(
+                "The model refused instead of answering.",
+                raw_text=response.text,
+                errors=response.refusal,
+                hint="Rephrase, or handle refusals as a fallback path.",
+            )
+        repair = request.model_copy(
+            update={
+                "messages": repair_messages(
+                    request.messages, response.text, errors or "", request.json_schema or {}
+                )
+            }
+        )
+        second = self._with_retries(repair, spec, call, timeout_s or self.timeout_s)
+        parsed, errors = parse_structured(second.text, response_model)
+        if parsed is None:
+            raise StructuredOutputError(
+                f"Output did not match {response_model.__name__} after one repair: {errors}",
+                raw_text=second.text,
+                errors=errors or "",
+                hint="Use a stronger model, simplify the schema, or fall back to a baseline.",
+            )
+        return second.model_copy(
+            update={
+                "parsed": parsed,
+                "cost_usd": response.cost_usd + second.cost_usd,
+                "latency_s": response.latency_s + second.latency_s,
+                "attempts": response.attempts + second.attempts,
+                "usage": Usage(
+                    input_tokens=response.usage.input_tokens + second.usage.input_tokens,
+                    output_tokens=response.usage.output_tokens + second.usage.output_tokens,
+                ),
+            }
+        )
+
+    def _from_cache(self, cached: LLMResponse, request: LLMRequest, call: _Call) -> LLMResponse:
+        call.attempts += 1
+        self._trace(call, request, "cache_hit", utc_now(), latency_s=0.0, text=cached.text)
+        return cached.model_copy(
+            update={"cached": True, "cost_usd": 0.0, "latency_s": 0.0, "attempts": 0}
+        )
+
+    def _reserve(self, request: LLMRequest, spec: ModelSpec, call: _Call) -> None:
+        if self.budget is None:
+            return
+        # Our token count is an estimate, so pad it: 20% plus a few tokens of chat framing per
+        # message. The output side is exact: a provider never returns more than max_tokens.
+        text = request.model_dump_json(include={"messages", "tools", "json_schema"})
+        prompt_tokens = int(count_tokens(text) * 1.2) + 8 * len(request.messages)
+        worst = spec.cost_usd(prompt_tokens, request.max_tokens or spec.max_output_tokens)
+        try:
+            self.budget.reserve(worst)
+        except BudgetExceeded as error:
+            self._trace(call, request, "budget_stop", utc_now(), error=error)
+            raise
+
+    def _charge(self, cost: float) -> None:
+        self.spent_usd += cost
+        if self.budget is not None:
+            self.budget.charge(cost)
+
+    def _trace(
+        self,
+        call: _Call,
+        request: LLMRequest,
+        status: str,
+        started: str,
+        *,
+        latency_s: float = 0.0,
+        reply: ProviderReply | None = None,
+        cost: float = 0.0,
+        error: BaseException | None = None,
+        text: str | None = None,
+    ) -> None:
+        if self.traces is None:
+            return
+        self.traces.write(
+            TraceRecord(
+                run_id=self.run_id,
+                feature=call.feature,
+                call_id=call.call_id,
+                attempt=call.attempts,
+                status=status,
+                provider=self.settings.provider,
+                model=request.model,
+                request=request.model_dump(mode="json"),
+                response_text=_reply_text(reply) if reply else text,
+                error_type=type(error).__name__ if error else None,
+                error_message=str(error) if error else None,
+                finish_reason=reply.finish_reason if reply else None,
+                request_id=reply.request_id if reply else None,
+                input_tokens=reply.input_tokens if reply else 0,
+                output_tokens=reply.output_tokens if reply else 0,
+                cost_usd=cost,
+                latency_s=latency_s,
+                started_at=started,
+            )
+        )
+
+
+def _default_or(choice: bool | T, make_default: Callable[[], T]) -> T | None:
+    """True means "the default one", False means "off", anything else is used as given."""
+    if choice is True:
+        return make_default()
+    return None if choice is False else choice
+
+
+def _as_messages(prompt: Prompt, system: str | None) -> list[Message]:
+    if isinstance(prompt, str):
+        messages = [Message(role="user", content=prompt)]
+    else:
+        messages = [m if isinstance(m, Message) else Message.model_validate(m) for m in prompt]
+    if system is not None:
+        messages.insert(0, Message(role="system", content=system))
+    if not messages:
+        raise ValueError("A call needs at least one message.")
+    return messages
+
+
+def _reply_text(reply: ProviderReply) -> str | None:
+    if reply.tool_calls:
+        calls = [{"name": c.name, "arguments": c.arguments} for c in reply.tool_calls]
+        return json.dumps({"content": reply.text, "tool_calls": calls})
+    return reply.text if reply.refusal is None else f"[refusal] {reply.refusal}"
+
+
+def _response(
+    reply: ProviderReply, request: LLMRequest, cost: float, latency_s: float, attempts: int
+) -> LLMResponse:
+    return LLMResponse(
+        text=reply.text,
+        tool_calls=reply.tool_calls,
+        refusal=reply.refusal,
+        usage=Usage(input_tokens=reply.input_tokens, output_tokens=reply.output_tokens),
+        cost_usd=cost,
+        latency_s=latency_s,
+        model=request.model,
+        provider=request.provider,
+        finish_reason=reply.finish_reason,
+        request_id=reply.request_id,
+        attempts=attempts,
+    )

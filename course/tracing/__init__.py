@@ -1,0 +1,18 @@
+"""Log every call to SQLite; read it back with pandas; plot it."""
+
+from course.tracing.analysis import call_latency, final_attempts, summarize
+from course.tracing.plots import plot_cost, plot_latency
+from course.tracing.redact import redact, redact_text
+from course.tracing.store import TraceRecord, TraceStore
+
+__all__ = [
+    "TraceRecord",
+    "TraceStore",
+    "call_latency",
+    "final_attempts",
+    "plot_cost",
+    "plot_latency",
+    "redact",
+    "redact_text",
+    "summarize",
+]

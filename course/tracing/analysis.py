@@ -1,0 +1,58 @@
+"""The questions an on-call engineer asks of the trace store, answered with pandas.
+
+A *call* is what the feature asked for; an *attempt* is one try at it. Error rate counts
+calls that ended in an error after all retries, because that is what users saw.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+SUMMARY_COLUMNS = [
+    "calls",
+    "attempts",
+    "errors",
+    "error_rate",
+    "cache_hits",
+    "cost_usd",
+    "cost_per_1k_calls_usd",
+    "p50_latency_s",
+    "p95_latency_s",
+]
+
+
+def final_attempts(attempts: pd.DataFrame) -> pd.DataFrame:
+    """The last attempt of each call: how the call ended."""
+    if attempts.empty:
+        return attempts
+    return attempts.sort_values(["call_id", "attempt", "id"]).groupby("call_id").tail(1)
+
+
+def call_latency(attempts: pd.DataFrame) -> pd.Series:
+    """End-to-end latency per call: the sum of its attempts (backoff waits excluded)."""
+    return attempts.groupby("call_id")["latency_s"].sum()
+
+
+def summarize(attempts: pd.DataFrame, by: str = "feature") -> pd.DataFrame:
+    """Calls, errors, cost and latency percentiles per feature (or per `by` column)."""
+    if attempts.empty:
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    rows = {}
+    for key, group in attempts.groupby(by):
+        last = final_attempts(group)
+        latency = call_latency(group)
+        calls = len(last)
+        errors = int((last["status"].isin(["error", "budget_stop"])).sum())
+        cost = float(group["cost_usd"].sum())
+        rows[key] = {
+            "calls": calls,
+            "attempts": len(group),
+            "errors": errors,
+            "error_rate": errors / calls,
+            "cache_hits": int((group["status"] == "cache_hit").sum()),
+            "cost_usd": cost,
+            "cost_per_1k_calls_usd": 1000 * cost / calls,
+            "p50_latency_s": float(latency.quantile(0.50)),
+            "p95_latency_s": float(latency.quantile(0.95)),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")[SUMMARY_COLUMNS].rename_axis(by)

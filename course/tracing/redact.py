@@ -1,0 +1,56 @@
+"""Secret redaction, applied to everything before it is written to the trace store.
+
+Three nets, because any one alone leaks: the literal values of secret-looking environment
+variables; patterns that API keys and bearer tokens follow; and dictionary keys that name a
+secret (api_key, authorization, password ...), whatever their value looks like.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+REDACTED = "[REDACTED]"
+_SECRET_PATTERNS = [
+    re.compile(r"sk-ant-[A-Za-z0-9_\-]{8,}"),
+    re.compile(r"sk-(?:proj-)?[A-Za-z0-9_\-]{16,}"),
+    re.compile(r"(?i)bearer\s+[A-Za-z0-9._\-~+/=]{8,}"),
+    re.compile(r"(?i)(api[_-]?key|secret|password|token)(\s*[=:]\s*)['\"]?[^\s'\",}]{6,}"),
+]
+_SECRET_KEY = re.compile(
+    r"(?i)^(x-)?(api[_-]?key|authorization|password|passwd|secret|client[_-]?secret|"
+    r"access[_-]?token|refresh[_-]?token|auth[_-]?token|bearer)$"
+)
+_SECRET_ENV = re.compile(r"(?i)(api_?key|secret|token|password)")
+
+
+def _env_secrets() -> list[str]:
+    """Values of environment variables whose names say they are secret (read at call time)."""
+    values = [v for k, v in os.environ.items() if _SECRET_ENV.search(k) and len(v) >= 8]
+    return sorted(set(values), key=len, reverse=True)
+
+
+def redact_text(text: str) -> str:
+    for secret in _env_secrets():
+        text = text.replace(secret, REDACTED)
+    for pattern in _SECRET_PATTERNS:
+        if pattern.groups >= 2:
+            text = pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+        else:
+            text = pattern.sub(REDACTED, text)
+    return text
+
+
+def redact(value: Any) -> Any:
+    """A copy of `value` (str, dict, list, anything JSON-like) with secrets replaced."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {
+            key: REDACTED if isinstance(key, str) and _SECRET_KEY.match(key) else redact(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [redact(item) for item in value]
+    return value
