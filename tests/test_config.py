@@ -12,8 +12,14 @@ from course.models import build_catalog
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch):
-    for name in ("COURSE_PROVIDER", "COURSE_MODEL", "COURSE_BASE_URL", "OPENAI_API_KEY",
-                 "ANTHROPIC_API_KEY", "COURSE_MODELS_FILE"):
+    for name in (
+        "COURSE_PROVIDER",
+        "COURSE_MODEL",
+        "COURSE_BASE_URL",
+        "OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+        "COURSE_MODELS_FILE",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -72,8 +78,10 @@ def test_missing_anthropic_key_says_how_to_fix():
 
 def test_extra_models_file_is_merged(tmp_path, monkeypatch):
     extra = tmp_path / "mine.toml"
-    extra.write_text('[models."qwen2.5:7b"]\nprovider = "openai"\ninput_usd_per_mtok = 0\n'
-                     'output_usd_per_mtok = 0\ncontext_window = 32768\n')
+    extra.write_text(
+        '[models."qwen2.5:7b"]\nprovider = "openai"\ninput_usd_per_mtok = 0\n'
+        "output_usd_per_mtok = 0\ncontext_window = 32768\n"
+    )
     monkeypatch.setenv("COURSE_MODELS_FILE", str(extra))
     monkeypatch.setenv("COURSE_BASE_URL", "http://localhost:11434/v1")
     assert resolve(provider="openai", model="qwen2.5:7b").model == "qwen2.5:7b"

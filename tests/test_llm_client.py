@@ -35,7 +35,9 @@ def cache(tmp_path):
 
 def make_client(script, store, cache=False, **options):
     provider = ScriptedProvider(script)
-    client = Client("sim", "sim-small", provider_impl=provider, traces=store, cache=cache, **options)
+    client = Client(
+        "sim", "sim-small", provider_impl=provider, traces=store, cache=cache, **options
+    )
     return client, provider
 
 
@@ -69,7 +71,7 @@ def test_full_jitter_stays_within_the_exponential_cap():
     error = ServerError("500")
     for attempt, cap in [(1, 1.0), (2, 2.0), (3, 4.0), (4, 5.0), (9, 5.0)]:
         delays = [policy.delay_s(attempt, error, rng) for _ in range(200)]
-        assert 0 <= min(delays) and max(delays) <= cap
+        assert min(delays) >= 0 and max(delays) <= cap
         assert max(delays) > cap * 0.8  # it really spreads over the range
 
 
@@ -120,14 +122,14 @@ def test_cache_key_changes_with_anything_that_changes_the_answer(store, cache):
 
 
 def test_sampled_requests_are_not_cached_by_default(store, cache):
-    client, provider = make_client([reply("a"), reply("b")], store, cache=cache)
+    client, _provider = make_client([reply("a"), reply("b")], store, cache=cache)
     assert client.complete("q", temperature=0.7).text == "a"
     assert client.complete("q", temperature=0.7).text == "b"
     assert len(cache) == 0
 
 
 def test_errors_are_never_cached(store, cache):
-    client, provider = make_client([BadRequest("400"), reply("fine")], store, cache=cache)
+    client, _provider = make_client([BadRequest("400"), reply("fine")], store, cache=cache)
     with pytest.raises(BadRequest):
         client.complete("q")
     assert client.complete("q").text == "fine"
@@ -141,8 +143,9 @@ def test_budget_stops_before_overspending(store):
     tokens_in = count_tokens(prompt)
     per_call = spec.cost_usd(tokens_in, 20)
     limit = per_call * 3.5
-    client, provider = make_client([reply(input_tokens=tokens_in, output_tokens=20)] * 10, store,
-                                   budget=Budget(limit))
+    client, provider = make_client(
+        [reply(input_tokens=tokens_in, output_tokens=20)] * 10, store, budget=Budget(limit)
+    )
     made = 0
     with pytest.raises(BudgetExceeded):
         for _ in range(10):

@@ -20,14 +20,25 @@ FAKE_ANTHROPIC_KEY = "sk-ant-api03-" + "x9Y8z7W6v5U4" * 3
 def test_redacts_env_values_patterns_and_secret_keys(monkeypatch):
     monkeypatch.setenv("MY_SERVICE_TOKEN", "plain-looking-value-123")
     payload = {
-        "messages": [{"role": "user", "content": f"my key is {FAKE_OPENAI_KEY}, token plain-looking-value-123"}],
+        "messages": [
+            {
+                "role": "user",
+                "content": f"my key is {FAKE_OPENAI_KEY}, token plain-looking-value-123",
+            }
+        ],
         "headers": {"Authorization": "Bearer abcdefghijkl", "api_key": "short1"},
         "note": f"anthropic {FAKE_ANTHROPIC_KEY}",
         "max_tokens": 50,
         "input_tokens": 12,
     }
     cleaned = json.dumps(redact(payload))
-    for secret in (FAKE_OPENAI_KEY, FAKE_ANTHROPIC_KEY, "plain-looking-value-123", "abcdefghijkl", "short1"):
+    for secret in (
+        FAKE_OPENAI_KEY,
+        FAKE_ANTHROPIC_KEY,
+        "plain-looking-value-123",
+        "abcdefghijkl",
+        "short1",
+    ):
         assert secret not in cleaned
     assert '"max_tokens": 50' in cleaned and '"input_tokens": 12' in cleaned  # not over-redacted
 
@@ -35,7 +46,9 @@ def test_redacts_env_values_patterns_and_secret_keys(monkeypatch):
 def test_no_secret_reaches_the_trace_file(tmp_path, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", FAKE_OPENAI_KEY)
     store = TraceStore(tmp_path / "t.sqlite")
-    provider = ScriptedProvider([RateLimited(f"429 for key {FAKE_OPENAI_KEY}"), reply(f"echo {FAKE_OPENAI_KEY}")])
+    provider = ScriptedProvider(
+        [RateLimited(f"429 for key {FAKE_OPENAI_KEY}"), reply(f"echo {FAKE_OPENAI_KEY}")]
+    )
     client = Client("sim", "sim-small", provider_impl=provider, traces=store, cache=False)
     client.complete(f"Here is my key {FAKE_OPENAI_KEY}", system=f"api_key={FAKE_OPENAI_KEY}")
     store.close()
@@ -49,8 +62,15 @@ def test_no_secret_reaches_the_trace_file(tmp_path, monkeypatch):
 def test_every_attempt_is_a_row_with_timestamps(tmp_path):
     store = TraceStore(tmp_path / "t.sqlite")
     provider = ScriptedProvider([RateLimited("429", retry_after_s=1), reply(), reply()])
-    client = Client("sim", "sim-small", provider_impl=provider, traces=store, cache=False,
-                    feature="triage", run_id="run-1")
+    client = Client(
+        "sim",
+        "sim-small",
+        provider_impl=provider,
+        traces=store,
+        cache=False,
+        feature="triage",
+        run_id="run-1",
+    )
     client.complete("a")
     client.complete("b", feature="summary")
     frame = store.calls(run_id="run-1")
@@ -64,9 +84,19 @@ def test_summary_answers_the_on_call_questions(tmp_path):
     store = TraceStore(tmp_path / "t.sqlite")
     for i in range(20):
         failed = i % 5 == 0
-        store.write(TraceRecord(run_id="r", feature="triage", call_id=f"c{i}", attempt=1,
-                                status="error" if failed else "ok", provider="sim", model="sim-small",
-                                cost_usd=0 if failed else 0.001, latency_s=0.1 * (i + 1)))
+        store.write(
+            TraceRecord(
+                run_id="r",
+                feature="triage",
+                call_id=f"c{i}",
+                attempt=1,
+                status="error" if failed else "ok",
+                provider="sim",
+                model="sim-small",
+                cost_usd=0 if failed else 0.001,
+                latency_s=0.1 * (i + 1),
+            )
+        )
     summary = summarize(store.calls())
     row = summary.loc["triage"]
     assert row["calls"] == 20 and row["errors"] == 4
@@ -81,5 +111,14 @@ def test_summary_answers_the_on_call_questions(tmp_path):
 def test_unknown_status_is_rejected(tmp_path):
     store = TraceStore(tmp_path / "t.sqlite")
     with pytest.raises(ValueError, match="Unknown trace status"):
-        store.write(TraceRecord(run_id="r", feature="f", call_id="c", attempt=1, status="weird",
-                                provider="sim", model="m"))
+        store.write(
+            TraceRecord(
+                run_id="r",
+                feature="f",
+                call_id="c",
+                attempt=1,
+                status="weird",
+                provider="sim",
+                model="m",
+            )
+        )

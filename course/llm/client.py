@@ -177,10 +177,7 @@ class Client:
                 self._trace(call, request, "error", started, latency_s=elapsed, error=error)
                 if not isinstance(error, TransientError) or attempt == self.retry.max_attempts:
                     if isinstance(error, TransientError):
-                        error.add_note(
-                            f"Gave up after {attempt} attempt(s); each is in the trace store "
-                            f"(run_id={self.run_id!r}, call_id={call.call_id!r})."
-                        )
+                        error.add_note(self._give_up_note(attempt, call))
                     raise
                 delay = self.retry.delay_s(attempt, error, self._jitter)
                 self.clock.sleep(delay)
@@ -195,6 +192,14 @@ class Client:
                 reply, request, cost, spent_latency + reply.latency_s + waited, attempt
             )
         raise AssertionError("unreachable: the loop returns or raises")
+
+    def _give_up_note(self, attempts: int, call: _Call) -> str:
+        where = (
+            f"each is in the trace store (run_id={self.run_id!r}, call_id={call.call_id!r})"
+            if self.traces is not None
+            else "tracing is off"
+        )
+        return f"Gave up after {attempts} attempt(s); {where}."
 
     def _validated(
         self,

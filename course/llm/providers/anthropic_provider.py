@@ -8,6 +8,7 @@ validated by the client like any other reply.
 
 from __future__ import annotations
 
+import inspect
 import json
 import time
 from typing import Any
@@ -34,6 +35,11 @@ STOP_REASONS = {
     "refusal": "refusal",
 }
 DEFAULT_MAX_TOKENS = 1024
+# Recent SDKs dropped sampling parameters for current models; send temperature only where
+# the installed SDK still accepts it.
+SDK_TAKES_TEMPERATURE = (
+    "temperature" in inspect.signature(anthropic.resources.Messages.create).parameters
+)
 
 
 def _turn(message: Message) -> dict[str, Any]:
@@ -96,9 +102,10 @@ class AnthropicProvider:
             "model": request.model,
             "max_tokens": request.max_tokens or DEFAULT_MAX_TOKENS,
             "messages": [_turn(m) for m in request.messages if m.role != "system"],
-            "temperature": request.temperature,
             "timeout": timeout_s,
         }
+        if SDK_TAKES_TEMPERATURE:
+            kwargs["temperature"] = request.temperature
         system = _system_prompt(request)
         if system:
             kwargs["system"] = system
