@@ -1,0 +1,264 @@
+"""The simulator: one chat-completion call in, one reproducible answer (or failure) out.
+
+Everything random here is seeded from a hash of the request, so the same request gives the same
+answer in any process, and from a trial counter, so repeating a request at temperature > 0 gives
+a different but replayable answer each time. Faults come from the FaultPlan's own sequence.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import random
+import re
+import threading
+import time
+from dataclasses import dataclass
+
+from course.errors import ConfigurationError
+from course.models import ModelSpec, catalog
+from course.sim.faults import FaultPlan, SimRateLimit, SimServerError, SimTimeout
+from course.sim.skills import Context, answer
+from course.sim.skills.base import DEFAULT_KNOBS
+from course.sim.skills.extract import break_json
+from course.sim.skills.prompt import text_of
+from course.tokens import count_tokens
+
+REFUSAL_TEXT = "I can't help with that request."
+_PIECE = re.compile(r"\w+|[^\w\s]", re.UNICODE)  # the same pieces course.tokens counts
+_JITTER_SIGMA = 0.25
+
+
+@dataclass(frozen=True)
+class SimRequest:
+    """A chat-completions request in the OpenAI shape."""
+
+    model: str
+    messages: list[dict]
+    temperature: float = 0.0
+    seed: int | None = None
+    max_tokens: int | None = None
+    response_format: dict | None = None
+    tools: list[dict] | None = None
+
+
+@dataclass
+class SimResult:
+    """The answer, its usage and simulated latency, and which skill (and fault) produced it."""
+
+    content: str | None
+    tool_calls: list[dict]
+    finish_reason: str
+    refusal: str | None
+    input_tokens: int
+    output_tokens: int
+    latency_s: float
+    skill: str
+    request_id: str
+    fault: str | None = None
+
+
+def request_key(request: SimRequest) -> str:
+    """A stable hash of everything that determines the answer (max_tokens only cuts it)."""
+    canonical = json.dumps(
+        {
+            "model": request.model,
+            "messages": request.messages,
+            "tools": request.tools,
+            "response_format": request.response_format,
+            "temperature": float(request.temperature),
+            "seed": request.seed,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def seeded(*parts: object) -> random.Random:
+    """A random stream derived from `parts` with sha256, identical in every process."""
+    digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+def truncate_to_tokens(text: str, limit: int) -> str:
+    """The longest prefix of `text` that course.tokens counts as at most `limit` tokens."""
+    used, end = 0, 0
+    for piece in _PIECE.finditer(text):
+        cost = max(1, -(-len(piece.group(0)) // 4))
+        if used + cost > limit:
+            break
+        used, end = used + cost, piece.end()
+    return text[:end]
+
+
+def input_tokens(request: SimRequest) -> int:
+    """Tokens the model reads: every message, earlier tool calls, tool schemas, the JSON schema."""
+    total = 0
+    for message in request.messages:
+        total += count_tokens(text_of(message))
+        for call in message.get("tool_calls") or []:
+            function = call.get("function", {})
+            total += count_tokens(function.get("name")) + count_tokens(function.get("arguments"))
+    if request.tools:
+        total += count_tokens(json.dumps(request.tools))
+    schema = (request.response_format or {}).get("json_schema")
+    if schema:
+        total += count_tokens(json.dumps(schema))
+    return total
+
+
+def latency_model(spec: ModelSpec, tokens_in: int, tokens_out: int, rng: random.Random) -> float:
+    """Seconds: a fixed cost plus per-token costs (output dominates), times lognormal jitter.
+
+    The shape mirrors real APIs, where time to first token plus decoding speed explain most
+    of the latency; the jitter gives the distribution a right tail, so p95 differs from p50.
+    """
+    knobs = {**DEFAULT_KNOBS, **spec.sim}
+    base_ms = (
+        knobs["latency_base_ms"]
+        + knobs["latency_ms_per_input_token"] * tokens_in
+        + knobs["latency_ms_per_output_token"] * tokens_out
+    )
+    return base_ms * rng.lognormvariate(0.0, _JITTER_SIGMA) / 1000
+
+
+@dataclass
+class _Answer:
+    """The mutable draft of a result while faults and limits are applied to it."""
+
+    content: str | None
+    tool_calls: list[dict]
+    finish_reason: str
+    refusal: str | None = None
+    fault: str | None = None
+    extra_latency_s: float = 0.0
+
+    def output_tokens(self) -> int:
+        if self.refusal:
+            return count_tokens(self.refusal)
+        args = sum(count_tokens(c["function"]["arguments"]) for c in self.tool_calls)
+        return count_tokens(self.content) + args
+
+    def cut(self, limit: int) -> None:
+        """Keep at most `limit` output tokens, as a provider does when max_tokens is reached."""
+        if self.content is not None:
+            self.content = truncate_to_tokens(self.content, limit)
+        for call in self.tool_calls:
+            function = call["function"]
+            function["arguments"] = truncate_to_tokens(function["arguments"], limit)
+        self.finish_reason = "length"
+
+
+class Simulator:
+    """Answers chat-completion requests for the sim models in course/models.toml."""
+
+    def __init__(self, faults: FaultPlan | None = None, real_time: bool = False) -> None:
+        self.faults = faults
+        self.real_time = real_time
+        self._trials: dict[str, int] = {}
+        self._calls: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def model_ids(self) -> list[str]:
+        """The simulator's models: every catalogue entry whose provider is "sim"."""
+        return catalog().ids("sim")
+
+    def _spec(self, model: str) -> ModelSpec:
+        spec = catalog().models.get(model)
+        if spec is None or spec.provider != "sim":
+            known = ", ".join(self.model_ids())
+            what = "an unknown model" if spec is None else f"a {spec.provider} model"
+            raise ConfigurationError(
+                f"The simulator cannot answer for {model!r}: it is {what}.",
+                hint=f"Use a simulator model ({known}), e.g. COURSE_MODEL=sim-small, or switch "
+                "COURSE_PROVIDER to the provider that serves it.",
+            )
+        return spec
+
+    def _count(self, table: dict[str, int], key: str) -> int:
+        with self._lock:
+            n = table.get(key, 0)
+            table[key] = n + 1
+            return n
+
+    def complete(self, request: SimRequest) -> SimResult:
+        """Answer one request, or raise the protocol fault the FaultPlan chose for this call."""
+        spec = self._spec(request.model)
+        if request.temperature is None:  # tolerate what JSON null would give us
+            request = dataclasses.replace(request, temperature=0.0)
+        if not request.messages:
+            raise ValueError("A chat request needs at least one message.")
+        key = request_key(request)
+        call = self._count(self._calls, key)
+        request_id = "sim-" + hashlib.sha256(f"{key}:{call}".encode()).hexdigest()[:24]
+        fault = self.faults.next_fault() if self.faults else None
+        self._raise_protocol_fault(fault, key, call)
+
+        # Only answered calls are trials; at temperature 0 every trial is the same trial.
+        trial = self._count(self._trials, key) if request.temperature > 0 else 0
+        ctx = Context(request, spec.sim, seeded(key, trial, "skill"))
+        skill, reply = answer(ctx)
+        draft = _Answer(
+            content=reply.content,
+            tool_calls=reply.tool_calls,
+            finish_reason="tool_calls" if reply.tool_calls else "stop",
+        )
+        if fault is not None:
+            self._apply_content_fault(draft, fault, seeded(key, trial, "fault"))
+        limit = min(request.max_tokens or spec.max_output_tokens, spec.max_output_tokens)
+        if draft.refusal is None and draft.output_tokens() > limit:
+            draft.cut(limit)
+
+        tokens_in, tokens_out = input_tokens(request), draft.output_tokens()
+        jitter = seeded(key, trial, "latency")
+        latency_s = latency_model(spec, tokens_in, tokens_out, jitter) + draft.extra_latency_s
+        if self.real_time:
+            time.sleep(latency_s)
+        return SimResult(
+            content=draft.content,
+            tool_calls=draft.tool_calls,
+            finish_reason=draft.finish_reason,
+            refusal=draft.refusal,
+            input_tokens=tokens_in,
+            output_tokens=tokens_out,
+            latency_s=latency_s,
+            skill=skill,
+            request_id=request_id,
+            fault=draft.fault,
+        )
+
+    def _raise_protocol_fault(self, fault: str | None, key: str, call: int) -> None:
+        plan = self.faults
+        if plan is None or fault is None:
+            return
+        if fault == "rate_limit":
+            raise SimRateLimit(plan.retry_after_s)
+        if fault == "timeout":
+            if self.real_time:
+                time.sleep(plan.hang_s)
+            raise SimTimeout(plan.hang_s)
+        if fault == "server_error":
+            raise SimServerError(seeded(key, call, "status").choice((500, 502, 503)))
+
+    def _apply_content_fault(self, draft: _Answer, fault: str, rng: random.Random) -> None:
+        """Damage an otherwise good answer; the call still "succeeds", which is the trap."""
+        plan = self.faults
+        assert plan is not None
+        draft.fault = fault
+        if fault == "malformed_json":
+            if draft.tool_calls:
+                function = draft.tool_calls[0]["function"]
+                function["arguments"] = break_json(function["arguments"], rng)
+            else:
+                draft.content = break_json(draft.content or "", rng)
+        elif fault == "truncation":
+            draft.cut(max(1, draft.output_tokens() // 2))
+        elif fault == "refusal":
+            draft.content, draft.tool_calls = None, []
+            draft.refusal, draft.finish_reason = REFUSAL_TEXT, "stop"
+        elif fault == "latency_spike":
+            draft.extra_latency_s = plan.spike_s

@@ -1,0 +1,17 @@
+"""The fallback: an honest reply that says what answered and echoes the question.
+
+When no skill applies, the simulator does not pretend to be a model. A learner who sees this
+reply knows the prompt did not ask for anything the simulator can do (see docs/SIMULATOR.md).
+"""
+
+from __future__ import annotations
+
+from course.sim.skills.base import Context, Reply
+from course.sim.skills.prompt import last_user_text
+from course.sim.skills.text import first_words
+
+
+def plain(ctx: Context) -> Reply:
+    """A deterministic labelled reply: "[sim-small] I am the course simulator. You asked: ..."."""
+    question = first_words(last_user_text(ctx.request.messages), 12) or "(nothing)"
+    return Reply(content=f"[{ctx.request.model}] I am the course simulator. You asked: {question}")
