@@ -86,6 +86,9 @@ class TraceStore:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
+        # WAL + NORMAL: a crash may lose the last few writes but never corrupts the file, and
+        # each write stops paying for an fsync (the difference is ~10x for one row per call).
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
         self._db.commit()
 
