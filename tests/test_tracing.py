@@ -122,3 +122,15 @@ def test_unknown_status_is_rejected(tmp_path):
                 model="m",
             )
         )
+
+
+def test_corrupt_trace_file_is_a_clear_error_and_is_kept(tmp_path):
+    from course.errors import CourseError
+
+    bad = tmp_path / "traces.sqlite"
+    bad.write_bytes(b"this is not a database, it is a learner's stray file" * 20)
+    before = bad.read_bytes()
+    with pytest.raises(CourseError, match="not a usable SQLite database") as caught:
+        TraceStore(bad)
+    assert "Move the file aside" in caught.value.hint
+    assert bad.read_bytes() == before

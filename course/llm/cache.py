@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import threading
 from pathlib import Path
 
 from course.llm.types import LLMRequest, LLMResponse
+from course.storage import connect
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS responses (
+    key        TEXT PRIMARY KEY,
+    response   TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+"""
 
 
 def request_key(request: LLMRequest, endpoint: str = "") -> str:
@@ -29,18 +37,8 @@ class ResponseCache:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # WAL + NORMAL: a crash may lose the last few writes but never corrupts the file, and
-        # each write stops paying for an fsync (the difference is ~10x for one row per call).
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, response TEXT NOT NULL, "
-            "created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
-        )
-        self._db.commit()
+        self._db = connect(self.path, SCHEMA)
 
     def get(self, key: str) -> LLMResponse | None:
         with self._lock:

@@ -8,7 +8,6 @@ pandas reads it in one line.
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -17,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from course.storage import connect
 from course.tracing.redact import redact, redact_text
 
 SCHEMA = """
@@ -82,15 +82,8 @@ class TraceStore:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # WAL + NORMAL: a crash may lose the last few writes but never corrupts the file, and
-        # each write stops paying for an fsync (the difference is ~10x for one row per call).
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
-        self._db.commit()
+        self._db = connect(self.path, SCHEMA)
 
     def write(self, record: TraceRecord) -> None:
         if record.status not in STATUSES:
