@@ -1,0 +1,1 @@
+"""Small datasets the course ships, with loaders that validate every row."""
