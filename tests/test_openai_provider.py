@@ -131,7 +131,7 @@ def test_timeout_is_a_real_timeout_in_process():
     client = Client(
         "sim",
         "sim-small",
-        sim_faults=plan,
+        faults=plan,
         timeout_s=2.0,
         traces=False,
         cache=False,
@@ -139,3 +139,20 @@ def test_timeout_is_a_real_timeout_in_process():
     )
     with pytest.raises(ProviderTimeout):
         client.complete("hello")
+
+
+def test_chaos_faults_work_on_a_non_sim_provider(server, monkeypatch):
+    """The same FaultPlan injects client-side when the provider cannot be asked to fail."""
+    plan = FaultPlan(script=["rate_limit", "server_error", "malformed_json"], retry_after_s=2.0)
+    client = http_client(server.base_url, monkeypatch, faults=plan)
+    first = client.complete("hello")  # 429 (Retry-After 2 s, counted not slept), 5xx, then ok
+    assert first.attempts == 3
+    assert first.latency_s >= 2.0
+    repaired = client.complete(
+        "Extract the ticket fields. Ticket: the app crashes on login, urgent!",
+        response_model=Ticket,
+    )
+    assert isinstance(repaired.parsed, Ticket)
+    # Injected failures never reach the server: one request for the first call, then one per
+    # attempt of the second (two if the damaged JSON needed the repair turn).
+    assert server.completions_received == 1 + repaired.attempts

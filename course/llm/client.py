@@ -23,6 +23,7 @@ from course.llm.budget import Budget
 from course.llm.cache import ResponseCache, request_key
 from course.llm.errors import BudgetExceeded, StructuredOutputError, TransientError
 from course.llm.providers import Provider, ProviderReply, make_provider
+from course.llm.providers.chaos import ChaosProvider
 from course.llm.retry import RealClock, RetryPolicy, VirtualClock
 from course.llm.structured import parse_structured, repair_messages, schema_for
 from course.llm.types import LLMRequest, LLMResponse, Message, Usage
@@ -53,6 +54,7 @@ class Client:
 
     Provider and model default to configuration (COURSE_PROVIDER, COURSE_MODEL), so the same
     notebook runs on the simulator, OpenAI, Anthropic or a local server unchanged.
+    `faults` injects failures (429s, timeouts, 5xx, malformed JSON, ...) on any provider.
     """
 
     def __init__(
@@ -68,7 +70,7 @@ class Client:
         budget: Budget | float | None = None,
         traces: bool | TraceStore = True,
         run_id: str | None = None,
-        sim_faults: FaultPlan | None = None,
+        faults: FaultPlan | None = None,
         real_time: bool = False,
         provider_impl: Provider | None = None,
     ) -> None:
@@ -80,9 +82,13 @@ class Client:
         if provider_impl is not None:
             self.provider = provider_impl
         elif self.settings.provider == "sim":
-            self.provider = make_provider(self.settings, faults=sim_faults, real_time=real_time)
+            # The simulator realises faults itself (with its latency model and, over HTTP,
+            # real status codes); any other provider gets them from the chaos wrapper.
+            self.provider = make_provider(self.settings, faults=faults, real_time=real_time)
         else:
             self.provider = make_provider(self.settings)
+        if faults is not None and self.provider.name != "sim":
+            self.provider = ChaosProvider(self.provider, faults)
         self.clock = VirtualClock() if self.provider.virtual_time else RealClock()
         self.cache = _default_or(cache, lambda: ResponseCache(state_dir() / "cache.sqlite"))
         self.traces = _default_or(traces, lambda: TraceStore(state_dir() / "traces.sqlite"))
