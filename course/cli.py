@@ -110,8 +110,13 @@ def demo_command(args: argparse.Namespace) -> int:
     """Every instructor notebook on the simulator, then each module's reference self-grade."""
     from autograder.__main__ import grade_reference_command
     from autograder.paths import modules_with_source
+    from course.models import catalog
 
-    status = run_command(argparse.Namespace(**{**vars(args), "paths": [], "release": False}))
+    # The demo is the offline tour: force the simulator whatever the shell's configuration says.
+    offline = {"provider": "sim", "model": catalog().default_for("sim")}
+    status = run_command(
+        argparse.Namespace(**{**vars(args), **offline, "paths": [], "release": False})
+    )
     for module in modules_with_source():
         print()
         reference = argparse.Namespace(module=module, timeout=args.timeout, source_root=None)
