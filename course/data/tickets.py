@@ -7,9 +7,20 @@ A malformed row is a clear error naming the file, the line and the field, never 
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from course.errors import CourseError
+
+if TYPE_CHECKING:  # pandas is imported only when a frame is asked for
+    import pandas as pd
+    from pydantic_core import ErrorDetails
 
 Category = Literal["billing", "bug", "account", "shipping", "feature_request", "other"]
 Priority = Literal["low", "normal", "high", "urgent"]
@@ -17,6 +28,10 @@ Split = Literal["train", "dev", "test"]
 
 CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
 PRIORITIES: tuple[str, ...] = Priority.__args__  # type: ignore[attr-defined]
+SPLITS: tuple[str, ...] = Split.__args__  # type: ignore[attr-defined]
+
+DATA_FILE = Path(__file__).resolve().with_name("tickets.jsonl")
+_REGENERATE = "Regenerate it with `python -m course.data.generate_tickets`."
 
 
 class TicketFields(BaseModel):
@@ -51,3 +66,125 @@ class Ticket(BaseModel):
     def text(self) -> str:
         """Subject and body as one string: what a feature reads."""
         return f"Subject: {self.subject}\n\n{self.body}"
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------
+
+
+def load_tickets(split: str | None = None, path: Path | str | None = None) -> list[Ticket]:
+    """Read and validate every ticket in `path` (default: the course's tickets.jsonl).
+
+    `split` keeps only "train", "dev" or "test" (None: all of them, in file order). Every line
+    is validated, even those of other splits, so a broken file fails loudly wherever it breaks.
+    A malformed line raises `CourseError` naming the file, the line, the ticket id and the
+    fields at fault; an unknown split raises `ValueError` listing the valid ones.
+    """
+    if split is not None and split not in SPLITS:
+        valid = ", ".join(SPLITS)
+        raise ValueError(f"Unknown split {split!r}: valid splits are {valid} (or None for all).")
+    file = Path(path) if path is not None else DATA_FILE
+    try:
+        lines = file.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        hint = _REGENERATE if path is None else "Check the path you passed."
+        raise CourseError(f"Ticket file {file} does not exist.", hint=hint) from None
+    except UnicodeDecodeError as err:
+        message = f"Ticket file {file} is not UTF-8 text ({err.reason} at byte {err.start})."
+        raise CourseError(message, hint=_REGENERATE) from None
+    tickets = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        ticket = _parse_line(file, number, line)
+        if split is None or ticket.split == split:
+            tickets.append(ticket)
+    return tickets
+
+
+def _parse_line(file: Path, number: int, line: str) -> Ticket:
+    where = f"{file}, line {number}"
+    hint = f"Fix that line, or if you did not edit the file on purpose: {_REGENERATE}"
+    try:
+        raw = json.loads(line)
+    except json.JSONDecodeError as err:
+        message = f"{where}: not valid JSON ({err.msg} at column {err.colno})."
+        raise CourseError(message, hint=hint) from None
+    ticket_id = raw.get("id") if isinstance(raw, dict) else None
+    try:
+        return Ticket.model_validate(raw)
+    except ValidationError as err:
+        problems = "; ".join(_describe(e) for e in err.errors())
+        who = f" (ticket {ticket_id})" if isinstance(ticket_id, str) else ""
+        raise CourseError(f"{where}{who} is not a valid ticket: {problems}.", hint=hint) from None
+
+
+def _describe(error: ErrorDetails) -> str:
+    """One pydantic error as "fields.amount: Input should be a valid number (got 'ten')"."""
+    where = ".".join(str(part) for part in error["loc"]) or "(the row)"
+    shown = error["type"] != "missing" and not isinstance(error["input"], dict | list)
+    return f"{where}: {error['msg']}" + (f" (got {error['input']!r})" if shown else "")
+
+
+def tickets_frame(split: str | None = None, path: Path | str | None = None) -> pd.DataFrame:
+    """The tickets as a pandas DataFrame: one row per ticket, fields flattened.
+
+    Columns: id, split, subject, body, text (subject + body, what a feature reads), language,
+    category, priority, contains_pii, is_injection, then field_order_id, field_product,
+    field_amount, field_currency, field_refund_requested.
+    """
+    import pandas as pd
+
+    rows = []
+    for t in load_tickets(split, path):
+        row = t.model_dump(exclude={"fields"})
+        row["text"] = t.text
+        row.update({f"field_{name}": value for name, value in t.fields.model_dump().items()})
+        rows.append(row)
+    columns = ["id", "split", "subject", "body", "text", "language", "category", "priority"]
+    columns += ["contains_pii", "is_injection"]
+    columns += [f"field_{name}" for name in TicketFields.model_fields]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.astype({"field_amount": "float64"})
+
+
+def _normalised_body(body: str) -> str:
+    return re.sub(r"\s+", " ", body).strip().lower()
+
+
+def check_splits(tickets: Iterable[Ticket]) -> None:
+    """Raise `CourseError` if ids repeat, a body repeats (across splits: leakage), or a split
+    present in `tickets` lacks one of the categories. Returns None when all is well."""
+    rows = list(tickets)
+    problems = []
+    ids: dict[str, int] = defaultdict(int)
+    for t in rows:
+        ids[t.id] += 1
+    repeated = sorted(i for i, k in ids.items() if k > 1)
+    if repeated:
+        more = " ..." if len(repeated) > 10 else ""
+        problems.append(f"duplicate ids: {', '.join(repeated[:10])}{more}")
+    by_body: dict[str, list[Ticket]] = defaultdict(list)
+    for t in rows:
+        by_body[_normalised_body(t.body)].append(t)
+    for group in by_body.values():
+        if len(group) > 1:
+            splits = sorted({t.split for t in group})
+            if len(splits) > 1:
+                kind = "leaks across splits " + "/".join(splits)
+            else:
+                kind = f"repeats within {splits[0]}"
+            problems.append(f"the same body {kind}: {', '.join(t.id for t in group)}")
+    present = sorted({t.split for t in rows}, key=SPLITS.index)
+    for split in present:
+        have = {t.category for t in rows if t.split == split}
+        missing = [c for c in CATEGORIES if c not in have]
+        if missing:
+            problems.append(f"split {split!r} has no {', '.join(missing)} ticket")
+    if problems:
+        raise CourseError(
+            "The ticket splits are not sound: " + "; ".join(problems) + ".",
+            hint="Each split must hold every category and no ticket may appear twice. "
+            + _REGENERATE,
+        )
