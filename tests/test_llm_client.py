@@ -202,3 +202,35 @@ def test_cost_is_counted_once_per_billed_attempt(store):
     assert frame["cost_usd"].sum() == pytest.approx(response.cost_usd)
     assert frame.loc[frame["status"] == "error", "cost_usd"].sum() == 0
     assert client.spent_usd == pytest.approx(response.cost_usd)
+
+
+def test_repair_can_be_switched_off(store):
+    client, provider = make_client(
+        [reply("not json"), reply('{"category": "x", "urgent": 1}')], store
+    )
+    with pytest.raises(StructuredOutputError, match="repair is off") as caught:
+        client.complete("classify", response_model=Ticket, repair=False)
+    assert len(provider.requests) == 1
+    assert caught.value.call_id == client.calls()["call_id"].iloc[-1]
+
+
+def test_backoff_waits_are_in_the_trace_and_in_call_latency(store):
+    from course.tracing import call_latency
+
+    client, _ = make_client(
+        [RateLimited("429", retry_after_s=3.0), ServerError("500"), reply()],
+        store,
+        retry=RetryPolicy(base_delay_s=0.5, jitter=False),
+    )
+    response = client.complete("q")
+    frame = client.calls()
+    assert list(frame["backoff_s"]) == [3.0, 1.0, 0.0]
+    assert call_latency(frame).iloc[0] == pytest.approx(response.latency_s)
+
+
+def test_errors_carry_the_ids_that_find_them_in_the_trace_store(store):
+    client, _ = make_client([BadRequest("400")], store)
+    with pytest.raises(BadRequest) as caught:
+        client.complete("q")
+    assert caught.value.run_id == client.run_id
+    assert caught.value.call_id in set(client.calls()["call_id"])

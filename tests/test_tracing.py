@@ -134,3 +134,40 @@ def test_corrupt_trace_file_is_a_clear_error_and_is_kept(tmp_path):
         TraceStore(bad)
     assert "Move the file aside" in caught.value.hint
     assert bad.read_bytes() == before
+
+
+def test_an_older_trace_file_is_upgraded_without_losing_rows(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    old = sqlite3.connect(path)
+    old.execute(
+        "CREATE TABLE calls (id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, "
+        "feature TEXT NOT NULL, call_id TEXT NOT NULL, attempt INTEGER NOT NULL, "
+        "status TEXT NOT NULL, "
+        "provider TEXT, model TEXT, error_type TEXT, error_message TEXT, finish_reason TEXT, "
+        "request_id TEXT, input_tokens INTEGER NOT NULL DEFAULT 0, output_tokens INTEGER NOT NULL "
+        "DEFAULT 0, cost_usd REAL NOT NULL DEFAULT 0, latency_s REAL NOT NULL DEFAULT 0, "
+        "request_json TEXT, response_text TEXT, started_at TEXT NOT NULL, ended_at TEXT NOT NULL)"
+    )
+    old.execute(
+        "INSERT INTO calls (run_id, feature, call_id, attempt, status, started_at, ended_at) "
+        "VALUES ('r', 'f', 'c', 1, 'ok', '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:01+00:00')"
+    )
+    old.commit()
+    old.close()
+    store = TraceStore(path)
+    store.write(
+        TraceRecord(
+            run_id="r",
+            feature="f",
+            call_id="d",
+            attempt=1,
+            status="ok",
+            provider="sim",
+            model="sim-small",
+            backoff_s=0.5,
+        )
+    )
+    frame = store.calls()
+    assert len(frame) == 2 and list(frame["backoff_s"]) == [0.0, 0.5]

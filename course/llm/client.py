@@ -21,7 +21,7 @@ from course.config import Settings, resolve, state_dir
 from course.errors import ConfigurationError
 from course.llm.budget import Budget
 from course.llm.cache import ResponseCache, request_key
-from course.llm.errors import BudgetExceeded, StructuredOutputError, TransientError
+from course.llm.errors import BudgetExceeded, LLMError, StructuredOutputError, TransientError
 from course.llm.providers import Provider, ProviderReply, make_provider
 from course.llm.providers.chaos import ChaosProvider
 from course.llm.retry import RealClock, RetryPolicy, VirtualClock
@@ -116,11 +116,13 @@ class Client:
         timeout_s: float | None = None,
         use_cache: bool | None = None,
         feature: str | None = None,
+        repair: bool = True,
     ) -> LLMResponse:
         """One logical call. Raises a course.llm.errors type if it cannot succeed.
 
         `use_cache` defaults to caching only deterministic requests (temperature 0), so
-        sampling experiments (pass^k, flakiness) see fresh trials.
+        sampling experiments (pass^k, flakiness) see fresh trials. `repair=False` skips the
+        repair turn, so an invalid structured reply fails at once (to measure what repair buys).
         """
         spec = self._spec(model)
         request = LLMRequest(
@@ -144,7 +146,9 @@ class Client:
         else:
             response = self._with_retries(request, spec, call, timeout_s or self.timeout_s)
         if response_model is not None and not response.cached:
-            response = self._validated(response, request, spec, call, timeout_s, response_model)
+            response = self._validated(
+                response, request, spec, call, timeout_s, response_model, repair
+            )
         elif response_model is not None:
             response.parsed, _ = parse_structured(response.text, response_model)
         if self.cache is not None and cacheable and not response.cached:
@@ -180,12 +184,16 @@ class Client:
             except Exception as error:
                 elapsed = getattr(error, "elapsed_s", 0.0)
                 spent_latency += elapsed
-                self._trace(call, request, "error", started, latency_s=elapsed, error=error)
-                if not isinstance(error, TransientError) or attempt == self.retry.max_attempts:
+                retrying = isinstance(error, TransientError) and attempt < self.retry.max_attempts
+                delay = self.retry.delay_s(attempt, error, self._jitter) if retrying else 0.0
+                self._trace(
+                    call, request, "error", started, latency_s=elapsed, backoff_s=delay, error=error
+                )
+                if not retrying:
+                    error.call_id, error.run_id = call.call_id, self.run_id  # type: ignore[attr-defined]
                     if isinstance(error, TransientError):
                         error.add_note(self._give_up_note(attempt, call))
                     raise
-                delay = self.retry.delay_s(attempt, error, self._jitter)
                 self.clock.sleep(delay)
                 waited += delay
                 continue
@@ -198,6 +206,11 @@ class Client:
                 reply, request, cost, spent_latency + reply.latency_s + waited, attempt
             )
         raise AssertionError("unreachable: the loop returns or raises")
+
+    def _tagged(self, error: LLMError, call: _Call) -> LLMError:
+        """Attach the ids that find this call's attempts in the trace store."""
+        error.call_id, error.run_id = call.call_id, self.run_id  # type: ignore[attr-defined]
+        return error
 
     def _give_up_note(self, attempts: int, call: _Call) -> str:
         where = (
@@ -215,33 +228,50 @@ class Client:
         call: _Call,
         timeout_s: float | None,
         response_model: type[BaseModel],
+        repair: bool,
     ) -> LLMResponse:
         parsed, errors = parse_structured(response.text, response_model)
         if parsed is not None:
             response.parsed = parsed
             return response
         if response.refusal:
-            raise StructuredOutputError(
-                "The model refused instead of answering.",
-                raw_text=response.text,
-                errors=response.refusal,
-                hint="Rephrase, or handle refusals as a fallback path.",
+            raise self._tagged(
+                StructuredOutputError(
+                    "The model refused instead of answering.",
+                    raw_text=response.text,
+                    errors=response.refusal,
+                    hint="Rephrase, or handle refusals as a fallback path.",
+                ),
+                call,
             )
-        repair = request.model_copy(
+        if not repair:
+            raise self._tagged(
+                StructuredOutputError(
+                    f"Output did not match {response_model.__name__} (repair is off): {errors}",
+                    raw_text=response.text,
+                    errors=errors or "",
+                    hint="Turn repair on, or fall back to a baseline.",
+                ),
+                call,
+            )
+        repair_request = request.model_copy(
             update={
                 "messages": repair_messages(
                     request.messages, response.text, errors or "", request.json_schema or {}
                 )
             }
         )
-        second = self._with_retries(repair, spec, call, timeout_s or self.timeout_s)
+        second = self._with_retries(repair_request, spec, call, timeout_s or self.timeout_s)
         parsed, errors = parse_structured(second.text, response_model)
         if parsed is None:
-            raise StructuredOutputError(
-                f"Output did not match {response_model.__name__} after one repair: {errors}",
-                raw_text=second.text,
-                errors=errors or "",
-                hint="Use a stronger model, simplify the schema, or fall back to a baseline.",
+            raise self._tagged(
+                StructuredOutputError(
+                    f"Output did not match {response_model.__name__} after one repair: {errors}",
+                    raw_text=second.text,
+                    errors=errors or "",
+                    hint="Use a stronger model, simplify the schema, or fall back to a baseline.",
+                ),
+                call,
             )
         return second.model_copy(
             update={
@@ -275,7 +305,7 @@ class Client:
             self.budget.reserve(worst)
         except BudgetExceeded as error:
             self._trace(call, request, "budget_stop", utc_now(), error=error)
-            raise
+            raise self._tagged(error, call) from None
 
     def _charge(self, cost: float) -> None:
         self.spent_usd += cost
@@ -290,6 +320,7 @@ class Client:
         started: str,
         *,
         latency_s: float = 0.0,
+        backoff_s: float = 0.0,
         reply: ProviderReply | None = None,
         cost: float = 0.0,
         error: BaseException | None = None,
@@ -316,6 +347,7 @@ class Client:
                 output_tokens=reply.output_tokens if reply else 0,
                 cost_usd=cost,
                 latency_s=latency_s,
+                backoff_s=backoff_s,
                 started_at=started,
             )
         )

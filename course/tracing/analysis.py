@@ -29,8 +29,9 @@ def final_attempts(attempts: pd.DataFrame) -> pd.DataFrame:
 
 
 def call_latency(attempts: pd.DataFrame) -> pd.Series:
-    """End-to-end latency per call: the sum of its attempts (backoff waits excluded)."""
-    return attempts.groupby("call_id")["latency_s"].sum()
+    """What the user waited per call: every attempt plus the backoff waits between them."""
+    waited = attempts["latency_s"] + attempts.get("backoff_s", 0.0)
+    return waited.groupby(attempts["call_id"]).sum()
 
 
 def summarize(attempts: pd.DataFrame, by: str = "feature") -> pd.DataFrame:

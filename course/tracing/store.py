@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS calls (
     output_tokens INTEGER NOT NULL DEFAULT 0,
     cost_usd      REAL NOT NULL DEFAULT 0,
     latency_s     REAL NOT NULL DEFAULT 0,
+    backoff_s     REAL NOT NULL DEFAULT 0,   -- wait after this attempt, before the next one
     request_json  TEXT,
     response_text TEXT,
     started_at    TEXT NOT NULL,
@@ -73,6 +74,7 @@ class TraceRecord:
     output_tokens: int = 0
     cost_usd: float = 0.0
     latency_s: float = 0.0
+    backoff_s: float = 0.0
     started_at: str = field(default_factory=utc_now)
     ended_at: str = field(default_factory=utc_now)
 
@@ -84,6 +86,14 @@ class TraceStore:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._db = connect(self.path, SCHEMA)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """Upgrade a trace file written by an older version of the course; no row is lost."""
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(calls)")}
+        if "backoff_s" not in present:
+            self._db.execute("ALTER TABLE calls ADD COLUMN backoff_s REAL NOT NULL DEFAULT 0")
+            self._db.commit()
 
     def write(self, record: TraceRecord) -> None:
         if record.status not in STATUSES:
