@@ -20,7 +20,7 @@ from course.errors import ConfigurationError
 from course.models import ModelSpec, catalog
 from course.sim.faults import FaultPlan, SimRateLimit, SimServerError, SimTimeout
 from course.sim.skills import Context, answer
-from course.sim.skills.base import DEFAULT_KNOBS
+from course.sim.skills.base import DEFAULT_KNOBS, seeded
 from course.sim.skills.extract import break_json
 from course.sim.skills.prompt import text_of
 from course.tokens import count_tokens
@@ -45,7 +45,13 @@ class SimRequest:
 
 @dataclass
 class SimResult:
-    """The answer, its usage and simulated latency, and which skill (and fault) produced it."""
+    """The answer, its usage and simulated latency, and which skill (and fault) produced it.
+
+    `behaviours` lists documented behaviours that shaped the answer besides the skill, e.g.
+    ("injected",) when it obeyed an instruction planted in the user's text. `skill` stays the
+    bare skill name so code can branch on it; `skill_tag` joins both ("classify+injected"),
+    which is what the HTTP server's x-sim-skill header shows.
+    """
 
     content: str | None
     tool_calls: list[dict]
@@ -57,6 +63,11 @@ class SimResult:
     skill: str
     request_id: str
     fault: str | None = None
+    behaviours: tuple[str, ...] = ()
+
+    @property
+    def skill_tag(self) -> str:
+        return "+".join((self.skill, *self.behaviours))
 
 
 def request_key(request: SimRequest) -> str:
@@ -76,12 +87,6 @@ def request_key(request: SimRequest) -> str:
         default=str,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def seeded(*parts: object) -> random.Random:
-    """A random stream derived from `parts` with sha256, identical in every process."""
-    digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
-    return random.Random(int.from_bytes(digest[:8], "big"))
 
 
 def truncate_to_tokens(text: str, limit: int) -> str:
@@ -136,6 +141,7 @@ class _Answer:
     refusal: str | None = None
     fault: str | None = None
     extra_latency_s: float = 0.0
+    behaviours: tuple[str, ...] = ()
 
     def output_tokens(self) -> int:
         if self.refusal:
@@ -200,12 +206,13 @@ class Simulator:
 
         # Only answered calls are trials; at temperature 0 every trial is the same trial.
         trial = self._count(self._trials, key) if request.temperature > 0 else 0
-        ctx = Context(request, spec.sim, seeded(key, trial, "skill"))
+        ctx = Context(request, spec.sim, seeded(key, trial, "skill"), seed=f"{key}:{trial}")
         skill, reply = answer(ctx)
         draft = _Answer(
             content=reply.content,
             tool_calls=reply.tool_calls,
             finish_reason="tool_calls" if reply.tool_calls else "stop",
+            behaviours=tuple(reply.behaviours),
         )
         if fault is not None:
             self._apply_content_fault(draft, fault, seeded(key, trial, "fault"))
@@ -229,6 +236,7 @@ class Simulator:
             skill=skill,
             request_id=request_id,
             fault=draft.fault,
+            behaviours=draft.behaviours,
         )
 
     def _raise_protocol_fault(self, fault: str | None, key: str, call: int) -> None:
@@ -260,5 +268,6 @@ class Simulator:
         elif fault == "refusal":
             draft.content, draft.tool_calls = None, []
             draft.refusal, draft.finish_reason = REFUSAL_TEXT, "stop"
+            draft.behaviours = ()  # the refusal replaced whatever the answer had done
         elif fault == "latency_spike":
             draft.extra_latency_s = plan.spike_s

@@ -198,7 +198,7 @@ class _Handler(BaseHTTPRequestHandler):
             message = f"The simulator failed on this request ({type(exc).__name__}: {exc})."
             return self._error(500, message, "server_error", "internal_error"), "error"
         self._send(200, completion_body(request, result), _result_headers(result))
-        return 200, f"skill={result.skill}" + (f" fault={result.fault}" if result.fault else "")
+        return 200, f"skill={result.skill_tag}" + (f" fault={result.fault}" if result.fault else "")
 
 
 def _model_object(model: str) -> dict[str, Any]:
@@ -208,7 +208,7 @@ def _model_object(model: str) -> dict[str, Any]:
 def _result_headers(result: SimResult) -> dict[str, str]:
     headers = {
         "x-request-id": result.request_id,
-        "x-sim-skill": result.skill,
+        "x-sim-skill": result.skill_tag,
         "x-sim-latency-ms": f"{result.latency_s * 1000:.0f}",
     }
     if result.fault:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -9,32 +10,60 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from course.sim.engine import SimRequest
 
-# Used only when a sim model in a COURSE_MODELS_FILE leaves a knob out.
+# Used only when a sim model in a COURSE_MODELS_FILE leaves a knob out (close to sim-small).
 DEFAULT_KNOBS = {
     "base_error_rate": 0.3,
     "malformed_json_rate": 0.15,
     "field_miss_rate": 0.12,
+    "injection_compliance_rate": 0.6,
+    "summary_miss_rate": 0.25,
+    "pii_mask_rate": 0.6,
     "latency_base_ms": 200.0,
     "latency_ms_per_output_token": 10.0,
     "latency_ms_per_input_token": 0.05,
 }
 
 
+def seeded(*parts: object) -> random.Random:
+    """A random stream derived from `parts` with sha256, identical in every process."""
+    digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
 @dataclass
 class Context:
-    """The request, the tier's knobs, and the random stream seeded from the request's hash."""
+    """The request, the tier's knobs, and the random stream seeded from the request's hash.
+
+    `seed` is the request's hash (and trial number); `stream(name)` derives an independent
+    stream from it, so one decision (say, whether to obey an injection) does not shift the
+    random draws of another (which words the extraction garbles).
+    """
 
     request: SimRequest
     knobs: dict[str, float]
     rng: random.Random
+    seed: str = ""
 
     def knob(self, name: str) -> float:
         return float(self.knobs.get(name, DEFAULT_KNOBS[name]))
 
+    def stream(self, name: str) -> random.Random:
+        return seeded(self.seed, name)
+
+    @property
+    def heat(self) -> float:
+        """The factor (1 + 0.5 x temperature) by which temperature raises every error rate."""
+        return 1 + 0.5 * max(0.0, self.request.temperature or 0.0)
+
 
 @dataclass
 class Reply:
-    """A skill's answer: text, or tool calls in the OpenAI shape."""
+    """A skill's answer: text, or tool calls in the OpenAI shape.
+
+    `behaviours` names documented behaviours that shaped this answer beyond the skill itself
+    (today only "injected": the answer obeyed an instruction planted in the user's text).
+    """
 
     content: str | None = None
     tool_calls: list[dict] = field(default_factory=list)
+    behaviours: list[str] = field(default_factory=list)

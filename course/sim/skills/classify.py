@@ -7,6 +7,7 @@ Two separate things decide the answer, and a learner can see both:
        p = base_error_rate x (1 - 0.5 x share of labels defined) x (0.6 if >= 2 examples)
            x (1 + 0.5 x temperature)
    so definitions and examples help twice: they add evidence and they cut the noise.
+A prompt injection in the input that the simulator obeys (injection.py) overrides both.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from course.sim.skills import injection
 from course.sim.skills.base import Context, Reply
 from course.sim.skills.prompt import LabelSpec, label_spec, last_user_text, payload
 from course.sim.skills.text import identifier_words, weighted_scores, words
@@ -86,6 +88,11 @@ def classify(ctx: Context) -> Reply | None:
     spec = label_spec(ctx.request.messages)
     if spec is None:
         return None
+    planted = injection.obeyed(ctx)
+    if planted is not None:  # the label the order names, else whatever it asks to be said
+        label = injection.first_named(planted.demand, spec.labels)
+        content = label or injection.demanded_text(planted, ctx.request.messages)
+        return Reply(content=content, behaviours=["injected"])
     text = payload(last_user_text(ctx.request.messages))
     decision = decide(text, spec, ctx.knob("base_error_rate"), ctx.request.temperature, ctx.rng)
     return Reply(content=decision.label)

@@ -3,11 +3,13 @@
 Each property is filled by type-driven heuristics (see finders.py); enum properties reuse the
 classifier. How strict the request is decides how the output can go wrong:
 - response_format json_schema: always valid JSON, every required key, right types; each field's
-  value is wrong with probability field_miss_rate (the model misread, not mis-formatted).
+  value is wrong with probability field_miss_rate (the model misread, not mis-formatted), and
+  a nullable field with no evidence, null otherwise, is then invented (a hallucination).
 - response_format json_object: valid JSON, but each key is missing with field_miss_rate.
 - JSON asked for only in prose: keys may be missing as above, and the whole text is malformed
   (prose around it, single quotes, a missing brace, code fences) with malformed_json_rate.
-Each rate is multiplied by (1 + 0.5 x temperature).
+Each rate is multiplied by (1 + 0.5 x temperature). An order planted in the text that the
+simulator obeys (injection.py) then sets the fields it dictates, within the schema's types.
 """
 
 from __future__ import annotations
@@ -18,16 +20,18 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from course.sim.skills import finders
+from course.sim.skills import finders, injection, lexicon, money
 from course.sim.skills.base import Context, Reply
 from course.sim.skills.classify import decide
 from course.sim.skills.prompt import (
     LabelSpec,
     asks_for_json,
     find_labels,
+    instructions_text,
     json_keys_from_prompt,
     label_spec,
     last_user_text,
+    option_list,
     payload,
     system_text,
 )
@@ -44,6 +48,21 @@ _INTEGER_KEY = re.compile(r"\b(count|number|age|quantity|qty|year|n|num)\b")
 _NUMBER_KEY = re.compile(r"\b(amount|price|total|cost|score|rating)\b")
 _JSON_WORD = re.compile(r"\bjson\b", re.I)
 _LABEL_KEY = re.compile(r"label|category|class|sentiment|intent|topic", re.I)
+_CURRENCY_LIKE = re.compile(r"currenc|iso\s*code|\bccy\b|divisa|moneda|währung|devise", re.I)
+_MONEY_LIKE = re.compile(
+    r"amount|price|cost|total|money|refund|charge|fee|paid|payment|balance|spent|importe|"
+    r"precio|betrag|preis|montant|prix",
+    re.I,
+)
+_PRODUCT_LIKE = re.compile(
+    r"product|item|device|model|article|sku|producto|artículo|produkt|artikel|gerät|produit|"
+    r"appareil",
+    re.I,
+)
+# Stemmed words of a description that point at a list in the prompt ("from the catalogue").
+_CATALOGUE_TEXT = "catalogu catalog katalog catálogo list option allow known"
+_CATALOGUE_WORDS = frozenset(_CATALOGUE_TEXT.split())
+_NEAR_CHARS = 40  # a nullable number must sit this close to a mention of its name
 
 
 @dataclass
@@ -58,6 +77,7 @@ class Filler:
     style: str = "extract"  # "argument" for tool calls: prefers quoted text and leftover words
     avoid: frozenset[str] = frozenset()  # words of the tool itself, not worth passing as values
     depth: int = 0  # nesting level, so a schema that refers to itself cannot recurse forever
+    instructions: str = ""  # the prompt outside the data: where catalogues ("Products: ...") live
 
     def resolve(self, schema: dict) -> tuple[dict, bool]:
         """Follow $ref and unwrap Optional (anyOf with null); return (schema, nullable)."""
@@ -99,7 +119,7 @@ class Filler:
     def value(self, name: str, schema: dict, *, required: bool = True) -> Any:
         """A value of the schema's type for property `name`; None if nullable and no evidence."""
         schema, nullable = self.resolve(schema)
-        found = self._find(name, schema)
+        found = self._find(name, schema, nullable or not required)
         if found is not None or nullable or not required:
             return found
         empty = {"string": "", "integer": 0, "number": 0, "boolean": False, "array": []}
@@ -121,28 +141,60 @@ class Filler:
         self.depth -= 1
         return result
 
-    def _find(self, name: str, schema: dict) -> Any:
+    def _find(self, name: str, schema: dict, optional: bool = False) -> Any:
+        """Evidence for one field; `optional` (nullable or not required) may answer None."""
         kind = schema["type"]
         description = schema.get("description", "")
+        hint = f"{identifier_words(name)} {description}"
         if "const" in schema:
             return schema["const"]
         if schema.get("enum"):
+            if _CURRENCY_LIKE.search(hint) and (code := self._currency()) in schema["enum"]:
+                return code
             return self._enum(schema["enum"], description)
         if kind == "object":
             return self.object(schema)
         if kind == "array":
             return self._array(name, schema)
         if kind == "boolean":
-            return finders.flag(self.text, name)
+            stated = finders.key_value(self.text, name)
+            if stated and stated.lower() in ("true", "yes", "false", "no"):
+                return stated.lower() in ("true", "yes")
+            return finders.flag(self.text, name, description)
         if kind in ("integer", "number"):
-            raw = finders.key_value(self.text, name) or ""
-            number = finders.number_near(raw, name)
-            if number is None:
-                number = finders.number_near(self.text, name)
+            number = self._number(name, hint, optional)
             if number is None:
                 return None
             return int(number) if kind == "integer" else number
-        return self._string(name, schema)
+        return self._string(name, schema, optional)
+
+    def _number(self, name: str, hint: str, optional: bool) -> float | None:
+        """A money field reads an amount with a currency; other numbers the nearest number."""
+        raw = finders.key_value(self.text, name) or ""
+        if _MONEY_LIKE.search(hint):
+            stated = money.parse_amount(re.sub(r"[^\d.,\s]", "", raw).strip()) if raw else None
+            if stated is not None:
+                return stated
+            amounts = money.mentions(self.text)
+            if amounts:  # the first amount, unless one follows a mention of the field's name
+                anchors = set(words(identifier_words(name)))
+                before = [set(words(self.text[max(0, m.start - 40) : m.start])) for m in amounts]
+                near = [m for m, seen in zip(amounts, before, strict=True) if seen & anchors]
+                return (near or amounts)[0].amount
+            if optional:
+                return None  # no currency anywhere: "3 days" is not an amount
+        number = finders.number_near(raw, name)
+        if number is None:
+            number = finders.number_near(self.text, name, _NEAR_CHARS if optional else None)
+        return number
+
+    def _currency(self) -> str | None:
+        """The ISO code of the first amount's currency, else of a currency named on its own."""
+        amounts = money.mentions(self.text)
+        if amounts:
+            return amounts[0].currency
+        named = money.currency_words(self.text)
+        return named[0] if named else None
 
     def _enum(self, values: list, description: str) -> Any:
         labels = [str(v) for v in values]
@@ -171,12 +223,38 @@ class Filler:
         hint = f"{identifier_words(name)} {schema.get('description', '')}"
         return [s for s in sentences(self.text) if set(words(hint)) & set(words(s))]
 
-    def _string(self, name: str, schema: dict) -> str | None:
+    def options(self, name: str, description: str) -> tuple[list[str], str]:
+        """Allowed values the prompt lists for this field, and the text without that list."""
+        cues = set(words(identifier_words(name))) | (set(words(description)) & _CATALOGUE_WORDS)
+        options, lines = option_list(self.instructions, cues)
+        text = self.text
+        for line in lines:
+            text = text.replace(line, "")
+        return options, text
+
+    def _specialised(self, name: str, description: str, hint: str) -> tuple[bool, str | None]:
+        """(applies, value) for fields with a finder of their own: currency, a listed value
+        (a catalogue in the prompt), an identifier, a product name."""
+        own = identifier_words(name)
+        if _CURRENCY_LIKE.search(hint):
+            return True, self._currency()
+        options, rest = self.options(name, description)
+        if options:
+            return True, finders.fuzzy_option(rest, options)
+        if _ID_NAME.search(own.replace(" ", "_")):
+            return True, finders.id_like(self.text, name, finders.id_shape(description))
+        if _PRODUCT_LIKE.search(own) or (_PRODUCT_LIKE.search(hint) and not _NAME_LIKE.search(own)):
+            return True, finders.product_phrase(self.text)
+        return False, None
+
+    def _string(self, name: str, schema: dict, optional: bool = False) -> str | None:
         description = schema.get("description", "")
         hint = f"{identifier_words(name)} {description}".lower()
         fmt = schema.get("format", "")
         found = finders.key_value(self.text, name)
         if found:
+            if _CURRENCY_LIKE.search(hint) and money.currency_words(found):
+                return money.currency_words(found)[0]
             return finders.iso_date(found) if fmt == "date" else found
         typed = [
             (fmt == "email" or "email" in hint, finders.EMAIL),
@@ -195,9 +273,9 @@ class Filler:
                 return value
         if self.style == "argument" and (value := finders.quoted(self.text)):
             return value
-        if _ID_NAME.search(identifier_words(name).replace(" ", "_")) and (
-            value := finders.id_like(self.text, name)
-        ):
+        # A field with its own finder answers from it; if it finds nothing, a nullable one is null.
+        applies, value = self._specialised(name, description, hint)
+        if value or (applies and optional):
             return value
         if _PLACE_LIKE.search(hint) and (value := finders.proper_noun(self.text, "place")):
             return value
@@ -206,7 +284,8 @@ class Filler:
         if self.style == "argument":
             return self._leftover_words() or None
         content = [s for s in sentences(self.text) if not _JSON_WORD.search(s)]
-        return finders.best_sentence(self.text, hint) or next(iter(content), None)
+        best = finders.best_sentence(self.text, hint)
+        return best if best or optional else next(iter(content), None)
 
     def _leftover_words(self) -> str:
         """The request's content words minus the tool's own words: "weather in Paris" -> "Paris"."""
@@ -218,12 +297,29 @@ class Filler:
         return " ".join(kept[:8])
 
 
-def garble(value: Any, schema: dict, filler: Filler) -> Any:
-    """A wrong value of the right type: the plausible mistake a schema cannot catch."""
+def _codes_in(text: str) -> list[str]:
+    """Currency codes a description lists ("ISO code: USD, EUR, GBP" -> USD, EUR, GBP)."""
+    return [code for code in re.findall(r"\b[A-Z]{3}\b", text) if code in money.CODES]
+
+
+def garble(value: Any, schema: dict, filler: Filler, name: str = "") -> Any:
+    """A wrong value of the right type: the plausible mistake a schema cannot catch.
+
+    A listed value becomes another listed value and a currency another currency (confusions,
+    not noise); see _garble_text for other strings.
+    """
     rng = filler.rng
     schema, _ = filler.resolve(schema)
     if schema.get("enum") and len(schema["enum"]) > 1:
         return rng.choice([v for v in schema["enum"] if v != value])
+    if isinstance(value, str) and name:
+        description = schema.get("description", "")
+        options, _ = filler.options(name, description)
+        if _CURRENCY_LIKE.search(f"{identifier_words(name)} {description}"):
+            options = sorted({"USD", "EUR", "GBP", *_codes_in(description)})
+        others = [o for o in options if o != value]
+        if others:
+            return rng.choice(others)
     if isinstance(value, bool):
         return not value
     if isinstance(value, int | float):
@@ -304,6 +400,114 @@ def wants_json(ctx: Context) -> bool:
     return kind in ("json_schema", "json_object") or asks_for_json(ctx.request.messages)
 
 
+def fabricate(name: str, schema: dict, filler: Filler) -> Any:
+    """A confident value for a field the text says nothing about: what a hallucination looks like.
+
+    An id in the shape of the description's example, a currency the description lists, a value
+    from the prompt's list, a number from the text, `true`, or words from the text.
+    """
+    rng = filler.rng
+    resolved, _ = filler.resolve(schema)
+    description = resolved.get("description", "")
+    hint = f"{identifier_words(name)} {description}"
+    kind = resolved["type"]
+    if resolved.get("enum"):
+        return rng.choice(resolved["enum"])
+    if kind == "boolean":
+        return True
+    if kind in ("integer", "number"):
+        value = rng.choice(finders.numbers(filler.text) or [float(rng.randint(5, 500))])
+        return int(value) if kind == "integer" else float(value)
+    if kind != "string":
+        return None
+    if _CURRENCY_LIKE.search(hint):
+        return rng.choice(_codes_in(description) or ["USD", "EUR", "GBP"])
+    options, _ = filler.options(name, description)
+    if options:
+        return rng.choice(options)
+    if _ID_NAME.search(identifier_words(name).replace(" ", "_")):
+        prefix, separator, n = finders.example_id(description) or ("#", "", 5)
+        return prefix + separator + "".join(str(rng.randint(0, 9)) for _ in range(n))
+    pool = [w for w in re.findall(r"\b[A-Z][a-z]+\b", filler.text) if len(w) > 3]
+    if pool:
+        return " ".join(rng.sample(pool, min(2, len(pool))))
+    return rng.choice(sentences(filler.text) or ["unknown"])
+
+
+def _dictated(planted: injection.Injection, key: str, schema: dict, filler: Filler) -> Any:
+    """The value a planted order gives field `key` ("set priority to urgent"), or None."""
+    resolved, _ = filler.resolve(schema)
+    kind = resolved["type"]
+    raw = injection.value_after(planted, finders.name_pattern(key))
+    if resolved.get("enum"):
+        labels = [str(v) for v in resolved["enum"]]
+        named = (raw and injection.first_named(raw, labels)) or injection.first_named(
+            planted.demand, labels
+        )
+        return resolved["enum"][labels.index(named)] if named else None
+    if kind == "boolean":
+        word = (raw or "").split()[0].lower() if raw else ""
+        if word in ("true", "yes", "sí", "si", "ja", "oui", "wahr", "verdadero", "vrai"):
+            return True
+        if word in ("false", "no", "nein", "non", "falsch", "falso", "faux"):
+            return False
+        evidence = finders.flag_evidence(key, resolved.get("description", ""))
+        return lexicon.mentioned(planted.demand, evidence)
+    if kind in ("integer", "number"):
+        money_like = _MONEY_LIKE.search(
+            f"{identifier_words(key)} {resolved.get('description', '')}"
+        )
+        if not raw and not money_like:
+            return None  # only a money field takes an amount the order merely mentions
+        amounts = money.mentions(raw or planted.demand)
+        number = amounts[0].amount if amounts else None
+        if number is None and raw:
+            number = money.parse_amount(re.sub(r"[^\d.,]", "", raw))
+        if number is None:
+            return None
+        return int(number) if kind == "integer" else number
+    return raw if kind == "string" else None
+
+
+def _free_text_field(properties: dict, filler: Filler) -> str | None:
+    """The first plain string field (no enum, format, id, currency): where planted text lands."""
+    for key, sub in properties.items():
+        resolved, _ = filler.resolve(sub)
+        own = identifier_words(key)
+        special = (
+            resolved.get("enum")
+            or resolved.get("format")
+            or _ID_NAME.search(own.replace(" ", "_"))
+            or _CURRENCY_LIKE.search(f"{own} {resolved.get('description', '')}")
+        )
+        if resolved["type"] == "string" and not special:
+            return key
+    return None
+
+
+def obey(
+    planted: injection.Injection, result: dict, properties: dict, filler: Filler, messages: list
+) -> bool:
+    """Set the fields the order dictates; if it dictates none, put its text in a free-text field.
+
+    Values keep the schema's types and enums: structured output constrains what a model can
+    emit, not what it was talked into. Returns whether the order could be followed at all.
+    """
+    dictated = False
+    for key, sub in properties.items():
+        value = _dictated(planted, key, sub, filler)
+        if value is not None:
+            result[key] = value
+            dictated = True
+    if dictated:
+        return True
+    target = _free_text_field(properties, filler)
+    if target is None:
+        return False
+    result[target] = injection.demanded_text(planted, messages)
+    return True
+
+
 def extract(ctx: Context) -> Reply:
     """Fill the schema from the user's text and damage it according to the output mode."""
     response_format = ctx.request.response_format or {}
@@ -313,27 +517,36 @@ def extract(ctx: Context) -> Reply:
     given = (response_format.get("json_schema") or {}).get("schema")
     given = given if mode == "json_schema" else None
     schema = given or _prompt_schema(ctx)
-    heat = 1 + 0.5 * max(0.0, ctx.request.temperature)
     filler = Filler(
         text=payload(last_user_text(ctx.request.messages), few_shot=False),
         root=schema,
         rng=ctx.rng,
         base_error_rate=ctx.knob("base_error_rate"),
         temperature=ctx.request.temperature,
+        instructions=instructions_text(ctx.request.messages),
     )
     result = filler.object(schema)
-    miss = min(1.0, ctx.knob("field_miss_rate") * heat)
+    miss = min(1.0, ctx.knob("field_miss_rate") * ctx.heat)
     properties = filler.resolve(schema)[0].get("properties", {})
     for key in list(result):
         if ctx.rng.random() >= miss:
             continue
         if mode == "json_schema":
-            if filler.resolve(properties.get(key, {}))[0].get("enum"):
+            sub = properties.get(key, {})
+            if filler.resolve(sub)[0].get("enum"):
                 continue  # an enum field already erred, or not, by the classifier's own model
-            result[key] = garble(result[key], properties.get(key, {}), filler)
+            if result[key] is None:  # nothing in the text: the model makes something up
+                result[key] = fabricate(key, sub, filler)
+            else:
+                result[key] = garble(result[key], sub, filler, key)
         else:
             del result[key]
+    behaviours = []
+    planted = injection.obeyed(ctx)
+    if planted is not None and obey(planted, result, properties, filler, ctx.request.messages):
+        behaviours.append("injected")
     text = json.dumps(result, ensure_ascii=False)
-    if mode == "prose" and ctx.rng.random() < min(1.0, ctx.knob("malformed_json_rate") * heat):
+    malformed = min(1.0, ctx.knob("malformed_json_rate") * ctx.heat)
+    if mode == "prose" and ctx.rng.random() < malformed:
         text = break_json(text, ctx.rng)
-    return Reply(content=text)
+    return Reply(content=text, behaviours=behaviours)

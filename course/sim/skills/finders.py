@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from difflib import SequenceMatcher
 
+from course.sim.skills import lexicon
 from course.sim.skills.text import identifier_words, sentences, stem, words
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -23,10 +25,18 @@ DATE = re.compile(
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\s+\d{{4}}\b",
     re.I,
 )
+CARD = re.compile(r"(?<![\w-])\d{4}(?:[ -]?\d{4}){2}[ -]?\d{1,7}(?![\w-])")
 NUMBER = re.compile(r"(?<![\w.#-])-?\d+(?:,\d{3})*(?:\.\d+)?(?![\w])")
 _QUOTED = re.compile(r"\"([^\"\n]{1,200})\"|“([^”\n]{1,200})”|(?<!\w)'([^'\n]{1,200})'(?!\w)")
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:[ -](?:[A-Z][a-z]+|[A-Z]\.))*")
 _ID_TOKEN = re.compile(r"(?<![\w@.$€£-])#?([A-Za-z]*[-_]?\d[\w-]*)(?!\.\d)")
+# An example identifier in a field's description ("such as ORD-48213") gives the shape to look for.
+_EXAMPLE_ID = re.compile(r"\b([A-Za-z]{1,6})([-_/]?)(\d{2,})\b")
+_PRODUCT_TOKEN = re.compile(r"[A-Z][\w-]*|[A-Za-z]*\d[\w.-]*")
+_NOT_PRODUCT_TEXT = (
+    "subject re fwd fw from to cc date sent order ticket invoice hi hello dear thanks"
+)
+_NOT_PRODUCT = frozenset(_NOT_PRODUCT_TEXT.split())
 _PERSON_CUE = re.compile(
     r"(?:name is|named|called|i am|i'm|this is|by|with|regards,?|thanks,?|sincerely,?)\W*$", re.I
 )
@@ -36,34 +46,17 @@ _NOT_NAME_TEXT = """i hi hello hey dear thanks thank please the a an my our your
     march april may june july august september october november december today yesterday
     tomorrow ok yes no best regards cheers"""
 _NOT_NAMES = frozenset(_NOT_NAME_TEXT.split())
-_NEGATION = frozenset(
-    {
-        "no",
-        "not",
-        "never",
-        "without",
-        "isn't",
-        "wasn't",
-        "don't",
-        "doesn't",
-        "didn't",
-        "won't",
-        "can't",
-        "cannot",
-        "nothing",
-        "none",
-    }
-)
 
 
-def _name_pattern(name: str) -> str:
+def name_pattern(name: str) -> str:
+    """A regex for a field's name as prose writes it: order_id matches "Order ID", "order-id"."""
     parts = identifier_words(name).split()
     return r"[\s_-]*".join(re.escape(p) for p in parts) if parts else re.escape(name)
 
 
 def key_value(text: str, name: str) -> str | None:
     """The value after "name:" or "name =" (also "Order ID: 42" for order_id), if present."""
-    match = re.search(rf"(?im)\b{_name_pattern(name)}\s*[:=]\s*([^\n;]+)", text)
+    match = re.search(rf"(?im)\b{name_pattern(name)}\s*[:=]\s*([^\n;]+)", text)
     if not match:
         return None
     value = match.group(1).strip().strip("\"'`").rstrip(".,").strip()
@@ -111,17 +104,26 @@ def _nearest_first(found: list[re.Match[str]], anchors: list[tuple[int, int]]) -
         found.sort(key=distance)
 
 
-def number_near(text: str, name: str) -> float | None:
+def number_near(text: str, name: str, within: int | None = None) -> float | None:
     """The number closest to a mention of the property's name; else the first number at all.
 
-    Numbers inside emails, phone numbers, URLs and dates are skipped.
+    Numbers inside emails, phone numbers, URLs and dates are skipped. With `within`, only a
+    number at most that many characters from a mention of the name counts (a nullable field
+    is allowed to say "not stated", so it does not grab an unrelated number).
     """
     blocked = _blocked_spans(text)
     found = [m for m in NUMBER.finditer(text) if not any(a <= m.start() < b for a, b in blocked)]
+    anchors = _name_spans(text, set(words(identifier_words(name))))
+    if within is not None:
+        found = [m for m in found if any(_gap(m.span(), a) <= within for a in anchors)]
     if not found:
         return None
-    _nearest_first(found, _name_spans(text, set(words(identifier_words(name)))))
+    _nearest_first(found, anchors)
     return float(found[0].group(0).replace(",", ""))
+
+
+def _gap(span: tuple[int, int], anchor: tuple[int, int]) -> int:
+    return max(0, anchor[0] - span[1], span[0] - anchor[1])
 
 
 def numbers(text: str) -> list[float]:
@@ -138,18 +140,123 @@ def quoted(text: str) -> str | None:
     return next(g for g in match.groups() if g) if match else None
 
 
-def id_like(text: str, name: str = "") -> str | None:
-    """A token with digits ("A-1042", "#5521") nearest a mention of `name` ("order_id").
+def example_id(description: str) -> tuple[str, str, int] | None:
+    """(prefix, separator, number of digits) of an example id: "such as ORD-48213" -> ORD, -, 5."""
+    match = _EXAMPLE_ID.search(description)
+    if not match:
+        return None
+    prefix, separator, digits = match.groups()
+    return prefix, separator, len(digits)
 
-    Money ("$25.50"), decimals, emails, phone numbers, URLs and dates are not identifiers.
+
+def id_shape(description: str) -> re.Pattern[str] | None:
+    """The shape of an example id in a description: "such as ORD-48213" -> ORD-<4 to 6 digits>."""
+    example = example_id(description)
+    if example is None:
+        return None
+    prefix, separator, n = example
+    sep = "[-_/ ]?" if separator else ""
+    return re.compile(rf"^{re.escape(prefix)}{sep}\d{{{max(1, n - 1)},{n + 1}}}$", re.I)
+
+
+def id_like(text: str, name: str = "", shape: re.Pattern[str] | None = None) -> str | None:
+    """A token with digits ("A-1042", "#5521", "ORD-48213") nearest a mention of `name`.
+
+    An identifier has a letter or a "#" in it, or at least four digits: "3 days" or "2 items"
+    hold no id. Money ("$25.50"), decimals, emails, phone numbers, URLs and dates are not
+    identifiers. When the field's description shows an example (`shape`), only tokens of that
+    shape count, or failing those a bare number of four or more digits: "Router X2" is then
+    no order id.
     """
     blocked = _blocked_spans(text)
-    found = [m for m in _ID_TOKEN.finditer(text) if not any(a <= m.start() < b for a, b in blocked)]
+    found = [
+        m
+        for m in _ID_TOKEN.finditer(text)
+        if not any(a <= m.start() < b for a, b in blocked)
+        and (m.group(0).startswith("#") or re.search(r"[A-Za-z]|\d{4}", m.group(1)))
+    ]
+    if shape is not None:  # that shape, else a long bare number ("order 48213"), nothing else
+        shaped = [m for m in found if shape.match(m.group(1))]
+        found = shaped or [m for m in found if re.fullmatch(r"#?\d{4,}", m.group(0))]
     if not found:
         return None
     anchors = _name_spans(text, set(words(identifier_words(name))) - {"id", "number", "no"})
     _nearest_first(found, anchors)
     return found[0].group(1)
+
+
+def fuzzy_option(text: str, options: list[str], threshold: float = 0.8) -> str | None:
+    """The listed option the text mentions, tolerant of case and typos ("nimbus ruoter x2").
+
+    Every run of as many words as the option (one fewer or one more too) is compared with
+    difflib's similarity ratio; the best option scoring at least `threshold` wins, the earlier
+    mention on a tie.
+    """
+    tokens = [m.group(0).lower() for m in re.finditer(r"[\w][\w'.-]*[\w]|\w", text)]
+    best: tuple[float, int, str] | None = None
+    for option in options:
+        target = " ".join(option.lower().split())
+        size = len(target.split())
+        matcher = SequenceMatcher(None, b=target)  # difflib caches the analysis of `b`
+        for n in {max(1, size - 1), size, size + 1}:
+            for i in range(len(tokens) - n + 1):
+                matcher.set_seq1(" ".join(tokens[i : i + n]))
+                if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:
+                    continue  # cheap upper bounds of ratio(): cannot reach the threshold
+                ratio = matcher.ratio()
+                if ratio >= threshold and (best is None or (ratio, -i) > best[:2]):
+                    best = (ratio, -i, option)
+    return best[2] if best else None
+
+
+def product_phrase(text: str) -> str | None:
+    """The likeliest product name: a run of capitalised words and model codes ("Nimbus Router X2").
+
+    A run with a model code or a number after a capitalised word counts most, several words
+    more than one; the first word of a sentence and a name after "my name is"/"regards" count
+    against. Ids such as ORD-48213 and header words ("Subject") are not products.
+    """
+    best: tuple[int, int, str] | None = None
+    for line in text.splitlines():
+        offset = text.find(line)
+        run: list[re.Match[str]] = []
+        for match in [*_PRODUCT_TOKEN.finditer(line), None]:
+            if match is not None and _joins(line, run, match):
+                run.append(match)
+                continue
+            if run:
+                candidate = _score_product(text, offset, line, run)
+                if candidate and (best is None or candidate[:2] > best[:2]):
+                    best = candidate
+            run = [match] if match is not None and _starts_product(match) else []
+    return best[2] if best and best[0] > 0 else None
+
+
+def _starts_product(match: re.Match[str]) -> bool:
+    token = match.group(0)
+    return token[0].isupper() and token.lower() not in _NOT_PRODUCT | _NOT_NAMES
+
+
+def _joins(line: str, run: list[re.Match[str]], match: re.Match[str]) -> bool:
+    if not run or line[run[-1].end() : match.start()] != " ":
+        return False
+    token = match.group(0)
+    is_code = any(ch.isdigit() for ch in token)
+    return (token[0].isupper() or is_code) and token.lower() not in _NOT_PRODUCT | _NOT_NAMES
+
+
+def _score_product(
+    text: str, offset: int, line: str, run: list[re.Match[str]]
+) -> tuple[int, int, str] | None:
+    phrase = line[run[0].start() : run[-1].end()].rstrip(".,")
+    if re.fullmatch(r"[A-Z]{2,}[-_/]?\d{3,}|#?\d+", phrase):
+        return None  # an order id or a bare number, not a product
+    before = line[: run[0].start()]
+    sentence_start = not before.strip() or before.rstrip()[-1] in ".!?:"
+    has_code = any(any(ch.isdigit() for ch in m.group(0)) for m in run)
+    person = _PERSON_CUE.search(text[: offset + run[0].start()][-20:])
+    score = 2 * has_code + (len(run) > 1) - 2 * (sentence_start and not has_code) - 3 * bool(person)
+    return score, -(offset + run[0].start()), phrase
 
 
 def proper_noun(text: str, kind: str = "any") -> str | None:
@@ -191,11 +298,22 @@ def list_items(text: str, name: str) -> list[str]:
     return bullets
 
 
-def flag(text: str, name: str) -> bool:
-    """True if the property's words appear in the text and are not negated just before."""
-    name_words = {w for w in words(identifier_words(name)) if w not in ("is", "has", "can", "need")}
-    tokens = re.findall(r"[a-z']+", text.lower())
-    for index, token in enumerate(tokens):
-        if stem(token) in name_words:
-            return not any(t in _NEGATION for t in tokens[max(0, index - 3) : index])
-    return False
+_GENERIC_FLAG_TEXT = """is has have can need needs needed request requested ask asked asks want
+    wanted wants flag flagged mention mentioned mentions contains customer user does did"""
+_GENERIC_FLAG_WORDS = frozenset(stem(w) for w in _GENERIC_FLAG_TEXT.split())
+
+
+def flag_evidence(name: str, description: str = "") -> list[tuple[str, ...]]:
+    """What counts as a yes for a boolean field: its name's words, plus lexicon groups.
+
+    Generic words ("requested", "is", "asks") are dropped from the name, so `refund_requested`
+    looks for "refund"; a lexicon group (see lexicon.py) mentioned by the name or the
+    description adds its words: "money back" brings "reembolso", "Erstattung", "remboursement".
+    """
+    own = [(w,) for w in words(identifier_words(name)) if w not in _GENERIC_FLAG_WORDS]
+    return own + lexicon.expand(f"{identifier_words(name)} {description}")
+
+
+def flag(text: str, name: str, description: str = "") -> bool:
+    """True if the field's evidence words appear in the text and are not negated just before."""
+    return bool(lexicon.mentioned(text, flag_evidence(name, description)))

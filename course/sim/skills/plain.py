@@ -6,12 +6,20 @@ reply knows the prompt did not ask for anything the simulator can do (see docs/S
 
 from __future__ import annotations
 
+from course.sim.skills import injection
 from course.sim.skills.base import Context, Reply
 from course.sim.skills.prompt import last_user_text
 from course.sim.skills.text import first_words
 
 
 def plain(ctx: Context) -> Reply:
-    """A deterministic labelled reply: "[sim-small] I am the course simulator. You asked: ..."."""
+    """A deterministic labelled reply: "[sim-small] I am the course simulator. You asked: ...".
+
+    Unless the user's text plants an order the simulator obeys: then it says what was ordered.
+    """
+    planted = injection.obeyed(ctx)
+    if planted is not None:
+        text = injection.demanded_text(planted, ctx.request.messages)
+        return Reply(content=text, behaviours=["injected"])
     question = first_words(last_user_text(ctx.request.messages), 12) or "(nothing)"
     return Reply(content=f"[{ctx.request.model}] I am the course simulator. You asked: {question}")

@@ -11,6 +11,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from course.sim.skills.text import words
+
 # An input line in a few-shot block ("Text: ...") and the answer line after it ("Label: ...").
 _INPUT_MARK = r"(?:text|input|example|message|review|ticket|email|query|q|sentence|tweet|comment)"
 _ANSWER_MARK = r"(?:label|category|class|answer|output|a|sentiment|intent|topic)"
@@ -35,7 +37,10 @@ _CLASSIFY_CUE = re.compile(
     r"label|categor|classif|\bclass\b|\bclasses\b|intent|sentiment|one of", re.I
 )
 _JSON_ASK = re.compile(r"\bjson\b", re.I)
-_BLOCK = re.compile(r'"""(.+?)"""|```(?:\w+\n)?(.+?)```|<(\w+)>(.+?)</\3>', re.S)
+_BLOCK = re.compile(r'"""(.+?)"""|```(?:\w+\n)?(.+?)```|<(\w+)(?:\s[^<>]*)?>(.+?)</\3>', re.S)
+# "Products: a, b, c" - a header line that states the allowed values of one string field.
+_OPTION_HEADER = re.compile(r"^\s*(?:[-*•]\s*)?([^\n:]{1,40}?)\s*:\s*(.*)$")
+_LIST_WORDS = frozenset({"catalogue", "catalog", "katalog", "catálogo", "list", "lista", "liste"})
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,75 @@ def payload(text: str, few_shot: bool = True) -> str:
     if blocks:
         return blocks[-1].strip()
     return text.strip()
+
+
+def delimited_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the body of every delimited block: triple quotes, code fence, <tag>."""
+    spans = []
+    for match in _BLOCK.finditer(text):
+        group = next(g for g in (1, 2, 4) if match.group(g) is not None)
+        spans.append(match.span(group))
+    return spans
+
+
+def undelimited(text: str) -> str:
+    """`text` with the bodies of its delimited blocks cut out: what is left is instructions."""
+    kept, last = [], 0
+    for start, end in delimited_spans(text):
+        kept.append(text[last:start])
+        last = end
+    return "".join(kept) + text[last:]
+
+
+def instructions_text(messages: list[dict]) -> str:
+    """The system prompt plus the last user turn minus its delimited data blocks.
+
+    When the user turn has no delimited block, instructions and data cannot be told apart, so
+    the whole turn counts as instructions: one more reason to delimit untrusted text.
+    """
+    return system_text(messages) + "\n" + undelimited(last_user_text(messages))
+
+
+def option_list(instructions: str, cues: set[str]) -> tuple[list[str], list[str]]:
+    """Allowed values stated for a field, and the prompt lines that stated them.
+
+    A line "Products: Nimbus Router X2, Zephyr Laptop 14" (or such a header followed by bullet
+    lines) lists the values when its header shares a word with `cues` (stemmed words of the
+    field's name, or the catalogue words of its description), has no digits, and has a plural
+    or a list word in it ("Products", "Product catalogue", "Known products"): so "Order
+    ORD-99812: ..." or "Product: X" in a ticket is not a list. It needs two values or more.
+    """
+    lines = instructions.splitlines()
+    for index, line in enumerate(lines):
+        header = _OPTION_HEADER.match(line)
+        if not header or not _lists(header.group(1), cues):
+            continue
+        rest = header.group(2).strip()
+        if rest:
+            parts = re.split(r"\s*(?:,|;|\||\band\b|\bor\b)\s*", rest.rstrip("."))
+            items = [i for p in parts if (i := p.strip().strip("`'\"*.")) and len(i.split()) <= 6]
+            if len(items) >= 2:
+                return items, [line]
+            continue
+        options, used = [], [line]
+        for follow in lines[index + 1 :]:
+            bullet = _BULLET.match(follow)
+            if not bullet:
+                if options or follow.strip():
+                    break
+                continue
+            name = re.split(r"\s*(?::|—|–| - |\()", bullet.group(1).strip())[0]
+            options.append(name.strip("`'\"*. "))
+            used.append(follow)
+        if len(options) >= 2:
+            return options, used
+    return [], []
+
+
+def _lists(header: str, cues: set[str]) -> bool:
+    tokens = header.lower().split()
+    plural = any(t.endswith("s") or t in _LIST_WORDS for t in tokens)
+    return plural and not re.search(r"\d", header) and bool(cues & set(words(header)))
 
 
 def _split_items(raw: str) -> list[str]:

@@ -22,6 +22,10 @@ _STOPWORD_TEXT = """a about above after again against all am an and any are as a
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
+# Ends a sentence only before whitespace, so "€12.50", "ana@example.com" and "v2.1" stay whole.
+_PROSE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
+_LETTERS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_ELISION = re.compile(r"^(?:c|d|j|l|m|n|qu|s|t)'(?=[^\W\d_]{2})")  # French l'annulation
 # Longest first, so "ingly" wins over "ing"; a stem must keep at least three letters.
 _SUFFIXES = ("ingly", "edly", "ings", "ing", "ies", "ied", "ed", "es", "s")
 
@@ -60,6 +64,23 @@ def sentences(text: str | None) -> list[str]:
     if not text:
         return []
     return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+
+
+def prose_sentences(text: str | None) -> list[str]:
+    """Sentences split only at ". " / "! " / "? " and line breaks, each copied verbatim.
+
+    `sentences` splits at every full stop, which is fine for matching words but would cut an
+    amount or an e-mail address in two; a summary copies sentences, so it needs them whole.
+    """
+    if not text:
+        return []
+    return [s.strip() for s in _PROSE_BREAK.split(text) if s and s.strip()]
+
+
+def letter_tokens(text: str | None) -> list[str]:
+    """Lowercased words of any alphabet ("Rückerstattung", "reembolso"), unstemmed, in order."""
+    found = _LETTERS.findall((text or "").lower().replace("’", "'"))
+    return [_ELISION.sub("", token) for token in found]
 
 
 def first_words(text: str | None, n: int) -> str:
