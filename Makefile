@@ -31,8 +31,9 @@ release: setup ## regenerate the student notebooks from autograder/source
 check: setup ## grade your own copy of a module: make check MODULE=module1_llm_features
 	$(BIN)/python -m autograder check $(MODULE)
 
-bench: setup ## simulator throughput and time per notebook
+bench: setup ## simulator throughput, time per notebook, the faiss index sweep
 	$(BIN)/python benchmarks/run_benchmarks.py
+	$(BIN)/python benchmarks/bench_faiss.py
 
 serve: setup ## the simulator's OpenAI-compatible server on 127.0.0.1:8765
 	$(BIN)/python -m course.sim serve
