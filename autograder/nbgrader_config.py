@@ -19,9 +19,10 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Per-cell limit while autograding; a notebook must run on the simulator in well under a minute.
 c.Execute.timeout = 120
-# The kernel logs a TCP-encryption warning on every start (ipykernel >= 7); keep the
-# grader's terminal for real errors.
-c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]
+# The kernel logs a TCP-encryption warning on every start (ipykernel >= 7), and jupyter_client
+# interrupts it (SIGINT) before every shutdown, which it logs as an ERROR when the signal lands
+# mid-poll. Neither is about the notebook; cell errors still reach the graded outputs.
+c.Execute.extra_arguments = ["--IPKernelApp.log_level=CRITICAL"]
 # A kernel sometimes ignores the shutdown request; the default 5 s wait then adds ~4 s to
 # every notebook graded.
 c.KernelManager.shutdown_wait_time = 2.0
