@@ -25,6 +25,7 @@ import time
 from collections.abc import Sequence
 
 import faiss
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -122,8 +123,7 @@ def plot_pareto(
 ) -> Figure:
     """All configs as grey points, the Pareto front as a labelled line: pick from the line."""
     front = pareto_front(df, x, y)
-    fig = Figure(figsize=(8, 4.5))
-    ax = fig.subplots()
+    fig, ax = plt.subplots(figsize=(8, 4.5))
     dominated = df.drop(index=front.index)
     ax.scatter(dominated[x], dominated[y], color="#B0B0B0", label="dominated", zorder=2)
     ax.plot(front[x], front[y], "o-", color="#C44E52", label="Pareto front", zorder=3)
