@@ -17,6 +17,7 @@ from course.errors import ConfigurationError
 
 BUILTIN_MODELS_FILE = Path(__file__).with_name("models.toml")
 PROVIDERS = ("sim", "openai", "anthropic")
+MODEL_KINDS = ("chat", "embedding")
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class ModelSpec:
     output_usd_per_mtok: float
     context_window: int
     max_output_tokens: int
+    kind: str = "chat"  # "chat" or "embedding"
     sim: dict[str, float] = field(default_factory=dict)
 
     def cost_usd(self, input_tokens: int, output_tokens: int) -> float:
@@ -64,8 +66,11 @@ class Catalog:
         check_provider(provider)
         return self.default_models[provider]
 
-    def ids(self, provider: str | None = None) -> list[str]:
-        return sorted(m.id for m in self.models.values() if provider in (None, m.provider))
+    def ids(self, provider: str | None = None, kind: str = "chat") -> list[str]:
+        """Model ids, optionally of one provider; chat models unless `kind` says otherwise."""
+        return sorted(
+            m.id for m in self.models.values() if provider in (None, m.provider) and m.kind == kind
+        )
 
 
 def check_provider(provider: str) -> str:
@@ -110,8 +115,18 @@ def _spec(model_id: str, raw: dict[str, Any], source: Path) -> ModelSpec:
         output_usd_per_mtok=float(raw["output_usd_per_mtok"]),
         context_window=int(raw["context_window"]),
         max_output_tokens=int(raw.get("max_output_tokens", 4096)),
+        kind=_kind(model_id, raw.get("kind", "chat"), source),
         sim=dict(raw.get("sim", {})),
     )
+
+
+def _kind(model_id: str, kind: str, source: Path) -> str:
+    if kind not in MODEL_KINDS:
+        raise ConfigurationError(
+            f"Model {model_id!r} in {source} has kind {kind!r}.",
+            hint=f"Use one of: {', '.join(MODEL_KINDS)} (or leave it out for chat).",
+        )
+    return kind
 
 
 def build_catalog(paths: list[Path]) -> Catalog:
