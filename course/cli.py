@@ -3,6 +3,7 @@
     course run [PATH ...] [-p NAME VALUE]... [--provider P] [--model M] [--seed N]
                [--sample-size N] [--source | --release] [--out DIR] [--timeout S]
     course demo
+    course traces [--by feature|model|run_id] [--run RUN_ID] [--feature F]
 
 PATH may be a notebook or a folder of notebooks; with none, every instructor notebook
 (--source, the default) or every student notebook (--release) runs. Exit status is non-zero
@@ -124,6 +125,39 @@ def demo_command(args: argparse.Namespace) -> int:
     return status
 
 
+def traces_command(args: argparse.Namespace) -> int:
+    """The on-call questions, answered from the trace store: calls, spend, p95, error rate."""
+    import pandas as pd
+
+    from course.config import state_dir
+    from course.tracing import TraceStore, summarize
+
+    path = state_dir() / "traces.sqlite"
+    if not path.exists():
+        print(f"No trace store at {path} yet: run a notebook first.", file=sys.stderr)
+        return 2
+    attempts = TraceStore(path).calls(run_id=args.run, feature=args.feature)
+    if attempts.empty:
+        print("No calls match.", file=sys.stderr)
+        return 1
+    table = summarize(attempts, by=args.by)
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        print(
+            table.round(
+                {
+                    "error_rate": 3,
+                    "cost_usd": 6,
+                    "cost_per_1k_calls_usd": 4,
+                    "p50_latency_s": 3,
+                    "p95_latency_s": 3,
+                }
+            )
+        )
+    calls, spent = int(table["calls"].sum()), float(table["cost_usd"].sum())
+    print(f"\n{calls} calls, ${spent:.6f} in all, from {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -160,6 +194,12 @@ def build_parser() -> argparse.ArgumentParser:
         out=None,
         timeout=300.0,
     )
+
+    traces = commands.add_parser("traces", help="summarise the trace store by feature or model")
+    traces.add_argument("--by", default="feature", choices=["feature", "model", "run_id"])
+    traces.add_argument("--run", help="only this run id")
+    traces.add_argument("--feature", help="only this feature tag")
+    traces.set_defaults(handler=traces_command)
     return parser
 
 

@@ -19,12 +19,46 @@ def _id(path):
     return f"{path.parent.name}/{path.stem}"
 
 
+@pytest.fixture(scope="module")
+def module_homes(tmp_path_factory):
+    """One COURSE_HOME per course module, shared by its notebooks' simulator runs, so the
+    trace store afterwards holds a whole module run (as a learner's would)."""
+    return {module: tmp_path_factory.mktemp(module) for module in MODULES}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_id)
-def test_runs_on_the_simulator_without_stderr(path, tmp_path):
+def test_runs_on_the_simulator_without_stderr(path, tmp_path, module_homes, monkeypatch):
+    monkeypatch.setenv("COURSE_HOME", str(module_homes[path.parent.name]))
     result = run_notebook(path, {"provider": "sim", "seed": 0}, tmp_path)
     assert result.ok, result.error or result.stderr_cells
     assert result.seconds < BUDGET_S
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("module", MODULES)
+def test_trace_store_answers_the_on_call_questions_after_a_module_run(
+    module, module_homes, monkeypatch, capsys
+):
+    """After the module's notebooks ran: calls, money, p95 latency and error rate by feature."""
+    from course.cli import main
+    from course.tracing import TraceStore, summarize
+
+    home = module_homes[module]
+    store = home / "traces.sqlite"
+    ran = [p for p in NOTEBOOKS if p.parent.name == module]
+    if not store.exists():
+        pytest.skip("run together with test_runs_on_the_simulator_without_stderr")
+    table = summarize(TraceStore(store).calls())
+    assert table["calls"].sum() > 0 and table["cost_usd"].sum() > 0
+    assert table[["p95_latency_s", "error_rate"]].notna().all().all()
+    features = sorted(table.index)
+    for path in ran:  # feature tags follow "m<module>-<notebook>-<name>", e.g. "m1-03-triage"
+        tag = f"m{module.removeprefix('module')[0]}-{path.name[:2]}-"
+        assert any(f.startswith(tag) for f in features), f"no {tag}* calls in {features}"
+    monkeypatch.setenv("COURSE_HOME", str(home))
+    assert main(["traces", "--by", "feature"]) == 0
+    assert "p95_latency_s" in capsys.readouterr().out
 
 
 @pytest.mark.slow
