@@ -31,9 +31,10 @@ release: setup ## regenerate the student notebooks from autograder/source
 check: setup ## grade your own copy of a module: make check MODULE=module1_llm_features
 	$(BIN)/python -m autograder check $(MODULE)
 
-bench: setup ## simulator throughput, time per notebook, the faiss index sweep
+bench: setup ## simulator throughput, notebook times, faiss sweep, eval-harness throughput
 	$(BIN)/python benchmarks/run_benchmarks.py
 	$(BIN)/python benchmarks/bench_faiss.py
+	$(BIN)/python benchmarks/bench_evals.py
 
 serve: setup ## the simulator's OpenAI-compatible server on 127.0.0.1:8765
 	$(BIN)/python -m course.sim serve
