@@ -95,3 +95,11 @@ def test_broken_models_file_is_a_clear_error(tmp_path):
     bad.write_text("[models\n")
     with pytest.raises(ConfigurationError, match="not valid TOML"):
         build_catalog([bad])
+
+
+def test_embedding_models_are_listed_apart_from_chat_tiers():
+    from course.models import catalog
+
+    assert "sim-embed" not in catalog().ids("sim")
+    assert catalog().ids("sim", kind="embedding") == ["sim-embed"]
+    assert {"sim-small", "sim-large"} <= set(catalog().ids("sim"))

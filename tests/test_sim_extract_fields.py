@@ -61,9 +61,11 @@ def fill(text: str, instructions: str = CATALOGUE, schema: dict = SCHEMA) -> dic
         ("1 299,00", 1299.0),
         ("0.99", 0.99),
         ("45", 45.0),
+        (".", None),  # no digits: no amount (was a crash on a "amount: ..." line without one)
+        ("1.2.a", None),
     ],
 )
-def test_amounts_parse_by_the_documented_separator_rule(raw: str, amount: float) -> None:
+def test_amounts_parse_by_the_documented_separator_rule(raw: str, amount: float | None) -> None:
     assert money.parse_amount(raw) == amount
 
 

@@ -8,9 +8,10 @@ models; docs/SIMULATOR.md says exactly what drives each behaviour.
     from course.sim import Simulator, SimRequest
     sim = Simulator()
     sim.complete(SimRequest(model="sim-small", messages=[{"role": "user", "content": "Hi"}]))
+    sim.embed("sim-embed", ["a lexical stand-in for an embeddings model"])
 """
 
-from course.sim.engine import SimRequest, SimResult, Simulator
+from course.sim.engine import EmbedResult, SimRequest, SimResult, Simulator
 from course.sim.faults import (
     FAULT_KINDS,
     FaultPlan,
@@ -22,6 +23,7 @@ from course.sim.faults import (
 
 __all__ = [
     "FAULT_KINDS",
+    "EmbedResult",
     "FaultPlan",
     "SimFault",
     "SimRateLimit",

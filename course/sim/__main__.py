@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     faults = args.faults or "none"
-    models = ", ".join(httpd.simulator.model_ids())
+    models = ", ".join(httpd.simulator.served_model_ids())
     print(
         f"Course simulator serving {base_url(args.host, httpd.server_address[1])} "
         f"(models: {models}; faults: {faults}{'; script: ' + args.script if script else ''}). "

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from course.errors import ConfigurationError
 from course.models import ModelSpec, catalog
+from course.sim.embeddings import DEFAULT_EMBEDDING_DIM, EMBEDDING_DIM_KNOB, hashed_embeddings
 from course.sim.faults import FaultPlan, SimRateLimit, SimServerError, SimTimeout
 from course.sim.skills import Context, answer
 from course.sim.skills.base import DEFAULT_KNOBS, seeded
@@ -68,6 +69,16 @@ class SimResult:
     @property
     def skill_tag(self) -> str:
         return "+".join((self.skill, *self.behaviours))
+
+
+@dataclass
+class EmbedResult:
+    """Vectors for an embeddings request, with usage and simulated latency."""
+
+    vectors: list[list[float]]
+    input_tokens: int
+    latency_s: float
+    request_id: str
 
 
 def request_key(request: SimRequest) -> str:
@@ -170,18 +181,33 @@ class Simulator:
         self._lock = threading.Lock()
 
     def model_ids(self) -> list[str]:
-        """The simulator's models: every catalogue entry whose provider is "sim"."""
+        """The simulator's chat models: every catalogue entry of provider "sim" and kind chat."""
         return catalog().ids("sim")
 
-    def _spec(self, model: str) -> ModelSpec:
+    def embedding_model_ids(self) -> list[str]:
+        """The simulator's embeddings models (kind = "embedding" in the catalogue)."""
+        return catalog().ids("sim", kind="embedding")
+
+    def served_model_ids(self) -> list[str]:
+        """Every model the simulator serves, chat and embeddings: what GET /v1/models lists."""
+        return sorted(self.model_ids() + self.embedding_model_ids())
+
+    def _spec(self, model: str, kind: str = "chat") -> ModelSpec:
         spec = catalog().models.get(model)
         if spec is None or spec.provider != "sim":
-            known = ", ".join(self.model_ids())
+            known = ", ".join(self.model_ids() if kind == "chat" else self.embedding_model_ids())
             what = "an unknown model" if spec is None else f"a {spec.provider} model"
             raise ConfigurationError(
                 f"The simulator cannot answer for {model!r}: it is {what}.",
                 hint=f"Use a simulator model ({known}), e.g. COURSE_MODEL=sim-small, or switch "
                 "COURSE_PROVIDER to the provider that serves it.",
+            )
+        if spec.kind != kind:
+            chats, embeds = ", ".join(self.model_ids()), ", ".join(self.embedding_model_ids())
+            raise ConfigurationError(
+                f"{model!r} is {'an embeddings' if kind == 'chat' else 'a chat'} model: it does "
+                f"not serve {'chat completions' if kind == 'chat' else 'embeddings'}.",
+                hint=f"Chat models: {chats}. Embeddings models: {embeds}.",
             )
         return spec
 
@@ -238,6 +264,29 @@ class Simulator:
             fault=draft.fault,
             behaviours=draft.behaviours,
         )
+
+    def embed(self, model: str, texts: list[str], dimensions: int | None = None) -> EmbedResult:
+        """Vectors for `texts` from an embeddings model, or the protocol fault the plan chose.
+
+        Content faults (malformed JSON, truncation, refusals) do not apply to vectors: such a
+        draw is used up and the call succeeds. The vectors are a hashed bag of words
+        (embeddings.py), so the same text always gets the same vector.
+        """
+        spec = self._spec(model, kind="embedding")
+        dim = int(dimensions or spec.sim.get(EMBEDDING_DIM_KNOB, DEFAULT_EMBEDDING_DIM))
+        canonical = json.dumps({"model": model, "input": texts, "dimensions": dim}, sort_keys=True)
+        key = hashlib.sha256(canonical.encode()).hexdigest()
+        call = self._count(self._calls, key)
+        request_id = "sim-" + hashlib.sha256(f"{key}:{call}".encode()).hexdigest()[:24]
+        fault = self.faults.next_fault() if self.faults else None
+        self._raise_protocol_fault(fault, key, call)
+        tokens = sum(count_tokens(text) for text in texts)
+        latency_s = latency_model(spec, tokens, 0, seeded(key, 0, "latency"))
+        if fault == "latency_spike" and self.faults is not None:
+            latency_s += self.faults.spike_s
+        if self.real_time:
+            time.sleep(latency_s)
+        return EmbedResult(hashed_embeddings(texts, dim), tokens, latency_s, request_id)
 
     def _raise_protocol_fault(self, fault: str | None, key: str, call: int) -> None:
         plan = self.faults

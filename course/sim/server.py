@@ -1,9 +1,10 @@
 """An OpenAI-compatible HTTP server for the simulator, built on the standard library.
 
 With it, the official openai SDK (or curl, or any OpenAI-compatible client) runs unchanged on
-localhost, and the simulator's faults become real HTTP: 429 with Retry-After, 5xx, and requests
-that hang until the client's timeout fires. That is what the hardening lessons need: retry and
-timeout code exercised over a real socket, not mocked.
+localhost - chat completions, embeddings, the model list - and the simulator's faults become
+real HTTP: 429 with Retry-After, 5xx, and requests that hang until the client's timeout fires.
+That is what the hardening lessons need: retry and timeout code exercised over a real socket,
+not mocked.
 
     with serve_in_thread() as server:
         client = openai.OpenAI(base_url=server.base_url, api_key="sim", max_retries=0)
@@ -28,7 +29,15 @@ from urllib.parse import urlsplit
 from course.errors import ConfigurationError
 from course.sim.engine import SimRequest, SimResult, Simulator
 from course.sim.faults import FaultPlan, SimRateLimit, SimServerError, SimTimeout
-from course.sim.wire import BadRequest, chat_request, completion_body, error_body
+from course.sim.wire import (
+    BadRequest,
+    EmbeddingRequest,
+    chat_request,
+    completion_body,
+    embedding_body,
+    embedding_request,
+    error_body,
+)
 
 MODEL_CREATED = 1_700_000_000  # a fixed timestamp keeps /v1/models output reproducible
 
@@ -105,7 +114,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         started = time.perf_counter()
         path = urlsplit(self.path).path.rstrip("/")
-        models = self.server.simulator.model_ids()
+        models = self.server.simulator.served_model_ids()
         if path == "/v1/models":
             data = [_model_object(m) for m in models]
             self._send(200, {"object": "list", "data": data})
@@ -142,6 +151,15 @@ class _Handler(BaseHTTPRequestHandler):
                 400, "Content-Length is not a number.", "invalid_request_error", "invalid_body"
             )
             return self._log(status, started)
+        if path == "/v1/embeddings":
+            try:
+                status, note = self._embed(embedding_request(raw))
+            except BadRequest as exc:
+                status, note = (
+                    self._error(400, str(exc), "invalid_request_error", "invalid_request"),
+                    "",
+                )
+            return self._log(status, started, note)
         if path != "/v1/chat/completions":
             status = self._error(
                 404, f"No route POST {path}.", "invalid_request_error", "not_found"
@@ -166,13 +184,36 @@ class _Handler(BaseHTTPRequestHandler):
             "model_not_found",
         )
 
-    def _complete(self, request: SimRequest) -> tuple[int, str]:
-        simulator = self.server.simulator
+    def _wrong_model(self, model: str, error: ConfigurationError) -> int:
+        """404 for an unknown model; for a known one of the wrong kind, 404 saying so (as
+        OpenAI answers "This is not a chat model" on /v1/chat/completions)."""
+        models = self.server.simulator.served_model_ids()
+        if model not in models:
+            return self._not_found_model(model, models)
+        return self._error(404, str(error), "invalid_request_error", "model_not_supported")
+
+    def _embed(self, request: EmbeddingRequest) -> tuple[int, str]:
+        """POST /v1/embeddings: protocol faults apply as for chat; content faults do not."""
         try:
-            result = simulator.complete(request)
-        except ConfigurationError:
-            return self._not_found_model(request.model, simulator.model_ids()), ""
-        except SimRateLimit as exc:
+            result = self.server.simulator.embed(request.model, request.inputs, request.dimensions)
+        except ConfigurationError as exc:
+            return self._wrong_model(request.model, exc), ""
+        except (SimRateLimit, SimServerError, SimTimeout) as exc:
+            return self._protocol_fault(exc)
+        except Exception as exc:  # a simulator bug must still get an answer
+            message = f"The simulator failed on this request ({type(exc).__name__}: {exc})."
+            return self._error(500, message, "server_error", "internal_error"), "error"
+        headers = {
+            "x-request-id": result.request_id,
+            "x-sim-latency-ms": f"{result.latency_s * 1000:.0f}",
+        }
+        self._send(200, embedding_body(request, result), headers)
+        return 200, f"embeddings={len(result.vectors)}"
+
+    def _protocol_fault(self, exc: Exception) -> tuple[int, str]:
+        """The HTTP answer to a 429, 5xx or timeout fault."""
+        simulator = self.server.simulator
+        if isinstance(exc, SimRateLimit):
             seconds = f"{exc.retry_after_s:g}"
             status = self._error(
                 429,
@@ -182,14 +223,23 @@ class _Handler(BaseHTTPRequestHandler):
                 **{"Retry-After": seconds, "retry-after-ms": f"{exc.retry_after_s * 1000:.0f}"},
             )
             return status, "fault=rate_limit"
-        except SimServerError as exc:
+        if isinstance(exc, SimServerError):
             return self._error(exc.status, str(exc), "server_error", "server_error"), (
                 "fault=server_error"
             )
-        except SimTimeout as exc:
-            if not simulator.real_time:  # a real-time simulator already slept through the hang
-                self.server.stopping.wait(exc.hang_s)
-            return self._error(504, str(exc), "timeout", "timeout"), "fault=timeout"
+        assert isinstance(exc, SimTimeout)
+        if not simulator.real_time:  # a real-time simulator already slept through the hang
+            self.server.stopping.wait(exc.hang_s)
+        return self._error(504, str(exc), "timeout", "timeout"), "fault=timeout"
+
+    def _complete(self, request: SimRequest) -> tuple[int, str]:
+        simulator = self.server.simulator
+        try:
+            result = simulator.complete(request)
+        except ConfigurationError as exc:
+            return self._wrong_model(request.model, exc), ""
+        except (SimRateLimit, SimServerError, SimTimeout) as exc:
+            return self._protocol_fault(exc)
         except ValueError as exc:
             return self._error(400, str(exc), "invalid_request_error", "invalid_request"), ""
         except Exception as exc:  # a simulator bug must still get an answer, not a dropped socket

@@ -1,4 +1,4 @@
-"""The OpenAI chat-completions wire format: request JSON in, response JSON out.
+"""The OpenAI wire format (chat completions, embeddings): request JSON in, response JSON out.
 
 Kept apart from the HTTP plumbing so the translation can be read (and tested) on its own. A
 request the real API would reject gets a 400 here too, with a message saying what to fix.
@@ -6,14 +6,19 @@ request the real API would reject gets a 400 here too, with a message saying wha
 
 from __future__ import annotations
 
+import base64
 import json
+import struct
 import time
+from dataclasses import dataclass
 from typing import Any
 
-from course.sim.engine import SimRequest, SimResult
+from course.sim.engine import EmbedResult, SimRequest, SimResult
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
 RESPONSE_FORMATS = ("text", "json_object", "json_schema")
+ENCODING_FORMATS = ("float", "base64")
+MAX_EMBEDDING_INPUTS = 2048  # OpenAI's limit on inputs per request
 
 
 class BadRequest(ValueError):
@@ -155,4 +160,68 @@ def completion_body(request: SimRequest, result: SimResult) -> dict[str, Any]:
             "completion_tokens": result.output_tokens,
             "total_tokens": result.input_tokens + result.output_tokens,
         },
+    }
+
+
+@dataclass(frozen=True)
+class EmbeddingRequest:
+    """A POST /v1/embeddings body: texts always as a list, however they were sent."""
+
+    model: str
+    inputs: list[str]
+    dimensions: int | None = None
+    encoding_format: str = "float"
+
+
+def embedding_request(raw: bytes) -> EmbeddingRequest:
+    """Parse and validate a POST /v1/embeddings body (input: a string or a list of strings)."""
+    try:
+        body = json.loads(raw or b"null")
+    except ValueError as exc:
+        raise BadRequest(f"The request body is not valid JSON: {exc}.") from None
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object with 'model' and 'input'.")
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        raise BadRequest("'model' is required: an embeddings model id such as 'sim-embed'.")
+    given = body.get("input")
+    inputs = [given] if isinstance(given, str) else given
+    if not isinstance(inputs, list) or not inputs:
+        raise BadRequest("'input' must be a string or a non-empty list of strings.")
+    if not all(isinstance(text, str) for text in inputs):
+        raise BadRequest(
+            "'input' must hold strings; token arrays are not supported by the simulator."
+        )
+    if any(not text for text in inputs):
+        raise BadRequest("'input' cannot contain an empty string.")
+    if len(inputs) > MAX_EMBEDDING_INPUTS:
+        raise BadRequest(f"'input' holds {len(inputs)} texts; at most {MAX_EMBEDDING_INPUTS}.")
+    encoding = body.get("encoding_format") or "float"
+    if encoding not in ENCODING_FORMATS:
+        raise BadRequest(f"'encoding_format' must be one of {', '.join(ENCODING_FORMATS)}.")
+    dimensions = _check_number(body, "dimensions", 1, 4096, integer=True)
+    return EmbeddingRequest(model, inputs, dimensions, encoding)
+
+
+def _encode(vector: list[float], encoding: str) -> list[float] | str:
+    """A vector as JSON floats, or as base64 of little-endian float32 (the SDK's default)."""
+    if encoding == "base64":
+        return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+    return vector
+
+
+def embedding_body(request: EmbeddingRequest, result: EmbedResult) -> dict[str, Any]:
+    """The list object the OpenAI embeddings API returns."""
+    return {
+        "object": "list",
+        "data": [
+            {
+                "object": "embedding",
+                "index": index,
+                "embedding": _encode(vector, request.encoding_format),
+            }
+            for index, vector in enumerate(result.vectors)
+        ],
+        "model": request.model,
+        "usage": {"prompt_tokens": result.input_tokens, "total_tokens": result.input_tokens},
     }

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from course.sim.engine import SimRequest
+    from course.sim.skills.redo import Redo
 
 # Used only when a sim model in a COURSE_MODELS_FILE leaves a knob out (close to sim-small).
 DEFAULT_KNOBS = {
@@ -18,6 +19,11 @@ DEFAULT_KNOBS = {
     "injection_compliance_rate": 0.6,
     "summary_miss_rate": 0.25,
     "pii_mask_rate": 0.6,
+    "grounding_error_rate": 0.12,
+    "context_dilution": 0.15,
+    "abstain_when_allowed_rate": 0.7,
+    "judge_false_pass_rate": 0.5,
+    "judge_false_fail_rate": 0.1,
     "latency_base_ms": 200.0,
     "latency_ms_per_output_token": 10.0,
     "latency_ms_per_input_token": 0.05,
@@ -37,12 +43,17 @@ class Context:
     `seed` is the request's hash (and trial number); `stream(name)` derives an independent
     stream from it, so one decision (say, whether to obey an injection) does not shift the
     random draws of another (which words the extraction garbles).
+
+    `redo` is set when the last user turn asks to redo the previous answer (a repair turn,
+    see redo.py): `request.messages` then end at the task being redone, and `redo` keeps the
+    correction (and any schema it carried).
     """
 
     request: SimRequest
     knobs: dict[str, float]
     rng: random.Random
     seed: str = ""
+    redo: Redo | None = None
 
     def knob(self, name: str) -> float:
         return float(self.knobs.get(name, DEFAULT_KNOBS[name]))
@@ -61,7 +72,8 @@ class Reply:
     """A skill's answer: text, or tool calls in the OpenAI shape.
 
     `behaviours` names documented behaviours that shaped this answer beyond the skill itself
-    (today only "injected": the answer obeyed an instruction planted in the user's text).
+    (e.g. "injected": the answer obeyed an instruction planted in the user's text; the list
+    is in docs/SIMULATOR.md).
     """
 
     content: str | None = None

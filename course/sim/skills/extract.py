@@ -10,6 +10,8 @@ classifier. How strict the request is decides how the output can go wrong:
   (prose around it, single quotes, a missing brace, code fences) with malformed_json_rate.
 Each rate is multiplied by (1 + 0.5 x temperature). An order planted in the text that the
 simulator obeys (injection.py) then sets the fields it dictates, within the schema's types.
+On a redo (a repair turn, redo.py) the task's text is extracted again; a schema the
+correction carries stands in for a missing one, and broken JSON is half as likely.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from course.sim.skills import finders, injection, lexicon, money
+from course.sim.skills import finders, injection, lexicon, money, redo
 from course.sim.skills.base import Context, Reply
 from course.sim.skills.classify import decide
 from course.sim.skills.prompt import (
@@ -371,7 +373,7 @@ def break_json(text: str, rng: random.Random) -> str:
     return "Here is the JSON:\n" + broken  # the chosen damage happened to leave it valid
 
 
-def _prompt_schema(ctx: Context) -> dict:
+def prompt_schema(ctx: Context) -> dict:
     """A schema for JSON asked for without one: keys from the prompt, types from their names."""
     instructions = system_text(ctx.request.messages) + "\n" + last_user_text(ctx.request.messages)
     example = json_keys_from_prompt(instructions) or {"answer": None}
@@ -395,9 +397,12 @@ def _prompt_schema(ctx: Context) -> dict:
 
 
 def wants_json(ctx: Context) -> bool:
-    """Extraction applies for a JSON response_format or a prompt that asks for JSON."""
+    """Extraction applies for a JSON response_format or a prompt (or correction) asking for JSON."""
     kind = (ctx.request.response_format or {}).get("type")
-    return kind in ("json_schema", "json_object") or asks_for_json(ctx.request.messages)
+    asked_again = ctx.redo is not None and bool(_JSON_WORD.search(ctx.redo.correction))
+    return (
+        kind in ("json_schema", "json_object") or asks_for_json(ctx.request.messages) or asked_again
+    )
 
 
 def fabricate(name: str, schema: dict, filler: Filler) -> Any:
@@ -516,7 +521,7 @@ def extract(ctx: Context) -> Reply:
         mode = "json_object" if mode == "json_object" else "prose"
     given = (response_format.get("json_schema") or {}).get("schema")
     given = given if mode == "json_schema" else None
-    schema = given or _prompt_schema(ctx)
+    schema = given or (ctx.redo.schema if ctx.redo else None) or prompt_schema(ctx)
     filler = Filler(
         text=payload(last_user_text(ctx.request.messages), few_shot=False),
         root=schema,
@@ -545,8 +550,18 @@ def extract(ctx: Context) -> Reply:
     planted = injection.obeyed(ctx)
     if planted is not None and obey(planted, result, properties, filler, ctx.request.messages):
         behaviours.append("injected")
+    return Reply(content=dump_json(ctx, result), behaviours=behaviours)
+
+
+def dump_json(ctx: Context, result: object) -> str:
+    """`result` as JSON text; broken with malformed_json_rate when JSON was asked for in prose
+    only (no json_object / json_schema response_format), half as often on a redo."""
     text = json.dumps(result, ensure_ascii=False)
+    if (ctx.request.response_format or {}).get("type") in ("json_schema", "json_object"):
+        return text
     malformed = min(1.0, ctx.knob("malformed_json_rate") * ctx.heat)
-    if mode == "prose" and ctx.rng.random() < malformed:
+    if ctx.redo is not None:
+        malformed *= redo.REDO_FACTOR  # it has just been shown its broken reply
+    if ctx.rng.random() < malformed:
         text = break_json(text, ctx.rng)
-    return Reply(content=text, behaviours=behaviours)
+    return text

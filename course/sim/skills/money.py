@@ -54,6 +54,8 @@ class Money:
 def parse_amount(raw: str) -> float | None:
     """Read "1,299.00" as 1299.0, "12,50" as 12.5, "1.299,00" as 1299.0 (see module docstring)."""
     digits = re.sub(r"[\s\u00a0\u202f]", "", raw)
+    if not re.fullmatch(r"[\d,.]*\d[\d,.]*", digits):
+        return None  # "." or "1.2.a" is no amount (a "name: value" line may hold anything)
     separators = [ch for ch in digits if ch in ",."]
     if not separators:
         return float(digits) if digits.isdigit() else None
