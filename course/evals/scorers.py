@@ -16,14 +16,15 @@ import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 from pydantic import BaseModel
 
 from course.errors import CourseError
 from course.evals.text import normalise, words
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,11 @@ def json_schema_valid(output: Any, schema: Mapping[str, Any]) -> Score:
 
 
 def _validator(schema: Mapping[str, Any]) -> Draft202012Validator:
+    # Imported here: jsonschema's format checkers take ~1 s to import, which every
+    # `python -m course.evals gate` in CI would pay even when no schema is checked.
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as error:
