@@ -108,20 +108,41 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def demo_command(args: argparse.Namespace) -> int:
-    """Every instructor notebook on the simulator, then each module's reference self-grade."""
-    from autograder.__main__ import grade_reference_command
+    """Every instructor notebook on the simulator, then a one-line self-grade per module."""
+    import tempfile
+    import time
+
+    from autograder.engine import NbgraderError
+    from autograder.grading import grade_reference
     from autograder.paths import modules_with_source
     from course.models import catalog
 
+    started = time.perf_counter()
     # The demo is the offline tour: force the simulator whatever the shell's configuration says.
     offline = {"provider": "sim", "model": catalog().default_for("sim")}
     status = run_command(
         argparse.Namespace(**{**vars(args), **offline, "paths": [], "release": False})
     )
+    print("\nSelf-grading the reference solutions with the hidden tests:")
     for module in modules_with_source():
-        print()
-        reference = argparse.Namespace(module=module, timeout=args.timeout, source_root=None)
-        status = max(status, grade_reference_command(reference))
+        with tempfile.TemporaryDirectory(prefix="course-demo-") as workdir:
+            try:
+                report = grade_reference(module, workdir=Path(workdir), timeout_s=args.timeout)
+            except NbgraderError as exc:
+                print(f"  {module}: grading could not run ({exc})")
+                status = 1
+                continue
+        verdict = "full marks" if report.full_auto_marks else "NOT full marks"
+        print(
+            f"  {module}: {report.auto_score:g} / {report.auto_max:g} autograded points, {verdict}"
+        )
+        for problem in report.problems:
+            print(f"    {problem}")
+        status = status if report.full_auto_marks else 1
+    print(
+        f"\nDemo {'passed' if status == 0 else 'FAILED'} in {time.perf_counter() - started:.0f} s. "
+        "Next: `make lab` to work through a module, `make check MODULE=...` to grade your copy."
+    )
     return status
 
 
