@@ -8,14 +8,12 @@ the clauses it meets, and one fitted to the visible checks fails the hidden accu
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import nbformat
 import pytest
+from assignment_helpers import autograded_points, single_notebook_source, submission_with
 
-from autograder.grading import GradeReport, grade_reference, grade_submission
-from autograder.paths import source_dir
+from autograder.grading import grade_reference, grade_submission
 from autograder.release import generate_release
 
 pytestmark = pytest.mark.slow
@@ -86,32 +84,18 @@ def triage_ticket(ticket: Ticket, client: Client, *, fallback: Triage) -> Triage
 
 @pytest.fixture(scope="module")
 def source_root(tmp_path_factory) -> Path:
-    """A source tree with only this notebook: grading the whole module would take minutes."""
-    root = tmp_path_factory.mktemp("source")
-    (root / MODULE).mkdir()
-    shutil.copyfile(source_dir(MODULE) / NOTEBOOK, root / MODULE / NOTEBOOK)
-    return root
-
-
-def points(report: GradeReport) -> dict[str, float]:
-    (notebook,) = report.notebooks
-    return {cell.grade_id: cell.points for cell in notebook.cells if cell.autograded}
+    return single_notebook_source(tmp_path_factory.mktemp("source"), MODULE, NOTEBOOK)
 
 
 def submission(source_root: Path, folder: Path, triage_source: str) -> Path:
     """The reference notebook with `triage_ticket` replaced, as a learner would hand it in."""
-    folder.mkdir()
-    nb = nbformat.read(source_root / MODULE / NOTEBOOK, as_version=4)
-    (cell,) = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == SOLUTION]
-    cell.source = triage_source.strip()
-    nbformat.write(nb, folder / NOTEBOOK)
-    return folder
+    return submission_with(source_root / MODULE / NOTEBOOK, folder, {SOLUTION: triage_source})
 
 
 def test_reference_earns_every_autograded_point(source_root, tmp_path):
     report = grade_reference(MODULE, workdir=tmp_path, source_root=source_root)
     assert report.full_auto_marks, report.notebooks[0].errors
-    assert points(report) == POINTS
+    assert autograded_points(report) == POINTS
     assert report.pending_manual == sum(MANUAL.values())  # the rollout plan waits for a person
 
 
@@ -121,14 +105,14 @@ def test_untouched_release_scores_zero_without_crashing(source_root, tmp_path):
     report = grade_submission(MODULE, release, workdir=tmp_path / "work", source_root=source_root)
     assert report.problems == []
     assert report.score == 0 and report.pending_manual == 0
-    assert set(points(report)) == set(POINTS)
+    assert set(autograded_points(report)) == set(POINTS)
 
 
 def test_partial_submission_earns_exactly_the_clauses_it_meets(source_root, tmp_path):
     folder = submission(source_root, tmp_path / "partial", ONLY_TRANSIENT)
     report = grade_submission(MODULE, folder, workdir=tmp_path / "work", source_root=source_root)
     assert report.problems == []
-    assert points(report) == {
+    assert autograded_points(report) == {
         **POINTS,
         "c1_total_tests": 0,  # a refusal (StructuredOutputError) escapes
         "c3_fallback_tests": 0,  # malformed answers on a bad day escape
@@ -143,6 +127,6 @@ def test_fitting_the_visible_checks_fails_the_hidden_accuracy_clause(source_root
     folder = submission(source_root, tmp_path / "fitted", FITTED_TO_DEV)
     report = grade_submission(MODULE, folder, workdir=tmp_path / "work", source_root=source_root)
     assert report.problems == []
-    assert points(report)["c7_quality_tests"] == 0
+    assert autograded_points(report)["c7_quality_tests"] == 0
     errors = "\n".join(report.notebooks[0].errors)
     assert "Clause 7: category accuracy" in errors  # visible dev check passed, hidden split did not

@@ -10,14 +10,12 @@ the gate built on it), and a cosmetic "improvement" loses clause 8 (and not the 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import nbformat
 import pytest
+from assignment_helpers import autograded_points, single_notebook_source, submission_with
 
 from autograder.grading import GradeReport, grade_reference, grade_submission
-from autograder.paths import source_dir
 from autograder.release import generate_release
 
 pytestmark = pytest.mark.slow
@@ -107,29 +105,12 @@ def improved_solver(query, client):
 
 @pytest.fixture(scope="module")
 def source_root(tmp_path_factory) -> Path:
-    """A source tree with only this notebook: grading the whole module would take minutes."""
-    root = tmp_path_factory.mktemp("source")
-    (root / MODULE).mkdir()
-    shutil.copyfile(source_dir(MODULE) / NOTEBOOK, root / MODULE / NOTEBOOK)
-    return root
-
-
-def points(report: GradeReport) -> dict[str, float]:
-    (notebook,) = report.notebooks
-    return {cell.grade_id: cell.points for cell in notebook.cells if cell.autograded}
+    return single_notebook_source(tmp_path_factory.mktemp("source"), MODULE, NOTEBOOK)
 
 
 def submission(source_root: Path, folder: Path, replacements: dict[str, str]) -> Path:
     """The reference notebook with some solution cells replaced, as a learner would hand it in."""
-    folder.mkdir()
-    nb = nbformat.read(source_root / MODULE / NOTEBOOK, as_version=4)
-    for grade_id, source in replacements.items():
-        (cell,) = [
-            c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id
-        ]
-        cell.source = source.strip()
-    nbformat.write(nb, folder / NOTEBOOK)
-    return folder
+    return submission_with(source_root / MODULE / NOTEBOOK, folder, replacements)
 
 
 def grade(source_root: Path, folder: Path, workdir: Path) -> GradeReport:
@@ -141,7 +122,7 @@ def grade(source_root: Path, folder: Path, workdir: Path) -> GradeReport:
 def test_reference_earns_every_autograded_point(source_root, tmp_path):
     report = grade_reference(MODULE, workdir=tmp_path, source_root=source_root)
     assert report.full_auto_marks, report.notebooks[0].errors
-    assert points(report) == POINTS
+    assert autograded_points(report) == POINTS
     assert report.pending_manual == sum(MANUAL.values())  # the write-up waits for a person
 
 
@@ -150,7 +131,7 @@ def test_untouched_release_scores_zero_without_crashing(source_root, tmp_path):
     generate_release(MODULE, release, source_root=source_root)
     report = grade(source_root, release, tmp_path / "work")
     assert report.score == 0 and report.pending_manual == 0
-    assert set(points(report)) == set(POINTS)
+    assert set(autograded_points(report)) == set(POINTS)
 
 
 @pytest.mark.parametrize(
@@ -167,13 +148,14 @@ def test_untouched_release_scores_zero_without_crashing(source_root, tmp_path):
 def test_a_bug_costs_exactly_its_clause(source_root, tmp_path, cell, source, clause, message):
     folder = submission(source_root, tmp_path / "buggy", {cell: source})
     report = grade(source_root, folder, tmp_path / "work")
-    assert points(report) == {**POINTS, clause: 0}
+    assert autograded_points(report) == {**POINTS, clause: 0}
     assert message in "\n".join(report.notebooks[0].errors)
 
 
 def test_a_cosmetic_change_fails_only_the_improvement_clause(source_root, tmp_path):
     folder = submission(source_root, tmp_path / "cosmetic", {"ex7_solution": COSMETIC})
     report = grade(source_root, folder, tmp_path / "work")
-    assert points(report) == {**POINTS, "c8_improvement_tests": 0}  # cheap enough: clause 9 holds
+    # Cheap enough, so clause 9 holds; only the improvement clause is lost.
+    assert autograded_points(report) == {**POINTS, "c8_improvement_tests": 0}
     errors = "\n".join(report.notebooks[0].errors)
     assert "Clause 8: on the hidden split the improvement is" in errors
