@@ -100,15 +100,7 @@ def _check_tools(tools: Any, tool_choice: Any) -> list[dict] | None:
 
 def chat_request(raw: bytes) -> SimRequest:
     """Parse and validate a POST /v1/chat/completions body."""
-    try:
-        body = json.loads(raw or b"null")
-    except ValueError as exc:
-        raise BadRequest(f"The request body is not valid JSON: {exc}.") from None
-    if not isinstance(body, dict):
-        raise BadRequest("The request body must be a JSON object with 'model' and 'messages'.")
-    model = body.get("model")
-    if not isinstance(model, str) or not model:
-        raise BadRequest("'model' is required: a model id such as 'sim-small'.")
+    body, model = _body_and_model(raw, "messages", "sim-small")
     if body.get("stream"):
         raise BadRequest("stream=true is not supported by the simulator; leave 'stream' unset.")
     if body.get("n") not in (None, 1):
@@ -175,15 +167,7 @@ class EmbeddingRequest:
 
 def embedding_request(raw: bytes) -> EmbeddingRequest:
     """Parse and validate a POST /v1/embeddings body (input: a string or a list of strings)."""
-    try:
-        body = json.loads(raw or b"null")
-    except ValueError as exc:
-        raise BadRequest(f"The request body is not valid JSON: {exc}.") from None
-    if not isinstance(body, dict):
-        raise BadRequest("The request body must be a JSON object with 'model' and 'input'.")
-    model = body.get("model")
-    if not isinstance(model, str) or not model:
-        raise BadRequest("'model' is required: an embeddings model id such as 'sim-embed'.")
+    body, model = _body_and_model(raw, "input", "sim-embed")
     given = body.get("input")
     inputs = [given] if isinstance(given, str) else given
     if not isinstance(inputs, list) or not inputs:
@@ -225,3 +209,20 @@ def embedding_body(request: EmbeddingRequest, result: EmbedResult) -> dict[str, 
         "model": request.model,
         "usage": {"prompt_tokens": result.input_tokens, "total_tokens": result.input_tokens},
     }
+
+
+def _body_and_model(raw: bytes, content_key: str, example_model: str) -> tuple[dict, str]:
+    """The JSON object every endpoint takes, and its required 'model', or a 400 saying why."""
+    try:
+        body = json.loads(raw or b"null")
+    except ValueError as exc:
+        raise BadRequest(f"The request body is not valid JSON: {exc}.") from None
+    if not isinstance(body, dict):
+        raise BadRequest(
+            f"The request body must be a JSON object with 'model' and '{content_key}'."
+        )
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        kind = "an embeddings model id" if content_key == "input" else "a model id"
+        raise BadRequest(f"'model' is required: {kind} such as '{example_model}'.")
+    return body, model
