@@ -1,0 +1,97 @@
+"""What a text means, as far as the simulator can tell: a small real embedding model, offline.
+
+Word overlap only understands the words it was written for: "I was charged twice" shares no word
+with "billing: invoices, refunds". So wherever the simulator decides what a text means (which
+label, which tool, which passage, is this sentence an instruction to the assistant) it asks this
+module instead. The model is all-MiniLM-L6-v2 distilled into static token vectors with model2vec
+(`scripts/distill_sim_model.py`): 29,525 tokens x 256 dimensions in float16, 15 MB, numpy only at
+run time, about 50 microseconds per short text. A static model averages token vectors, so it knows
+that "charged" is close to "charges" and "parcel" to "delivery", but not word order or negation:
+it is a small, imperfect reader, which is what the simulator is meant to be.
+
+    from course.sim import meaning
+    meaning.similarity("Do I need an umbrella?", "Get the weather forecast for a city")  # ~0.3
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from course.errors import CourseError
+
+MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "sim_model"
+MODEL_NAME = "sim-embed (all-MiniLM-L6-v2 distilled with model2vec, 256 dims)"
+DIM = 256
+_CACHE_SIZE = 16_384
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+@lru_cache(maxsize=1)
+def _model():  # -> model2vec.StaticModel (imported lazily: chat calls that never need it skip it)
+    from model2vec import StaticModel
+
+    if not (MODEL_DIR / "model.safetensors").is_file():
+        raise CourseError(
+            f"The simulator's embedding model is missing from {MODEL_DIR}.",
+            hint="Restore it with `git checkout -- course/data/sim_model` or reinstall the course "
+            "with `make setup`; `python scripts/distill_sim_model.py` rebuilds it.",
+        )
+    return StaticModel.from_pretrained(str(MODEL_DIR))
+
+
+def manifest() -> dict:
+    """How the shipped model was made (teacher, tool, dimensions, file hashes)."""
+    return json.loads((MODEL_DIR / "manifest.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _vector(text: str) -> np.ndarray:
+    row = _model().encode([text])[0].astype(np.float32)
+    norm = float(np.linalg.norm(row))
+    row = row / norm if norm > 0 else row
+    row.setflags(write=False)
+    return row
+
+
+def embed(texts: Sequence[str]) -> np.ndarray:
+    """Unit-length float32 rows, shape (len(texts), 256); a text with no known token is zero."""
+    if not texts:
+        return np.zeros((0, DIM), dtype=np.float32)
+    return np.stack([_vector(text) for text in texts])
+
+
+def similarity(a: str, b: str) -> float:
+    """Cosine similarity of two texts, in [-1, 1]; about 0.1 for unrelated short texts."""
+    return float(_vector(a) @ _vector(b))
+
+
+def similarities(text: str, others: Sequence[str]) -> np.ndarray:
+    """Cosine similarity of `text` to each of `others` (float32, one per other)."""
+    if not others:
+        return np.zeros(0, dtype=np.float32)
+    return embed(others) @ _vector(text)
+
+
+def sentences(text: str) -> list[str]:
+    """`text` cut into sentences and lines, the unit the simulator reads intent from."""
+    return [part.strip() for part in _SENTENCE_END.split(text) if part and part.strip()]
+
+
+def closest_sentence(text: str, description: Sequence[str]) -> tuple[float, str]:
+    """The sentence of `text` most like any of `description`'s phrasings, and that similarity.
+
+    A concept such as "an instruction addressed to the assistant" is described by a few
+    sentences; a text expresses it if one of its sentences is close to one of them.
+    """
+    parts = sentences(text)
+    if not parts or not description:
+        return 0.0, ""
+    grid = embed(parts) @ embed(list(description)).T
+    row, _ = np.unravel_index(int(grid.argmax()), grid.shape)
+    return float(grid.max()), parts[int(row)]
