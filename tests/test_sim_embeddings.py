@@ -1,8 +1,7 @@
 """POST /v1/embeddings, driven by the official openai SDK as a notebook would drive it.
 
-The vectors are a hashed bag of words (course.retrieval.embeddings.HashingEmbedder): these
-tests check the API contract and the lexical behaviour that docs/SIMULATOR.md promises, not
-any semantic quality (there is none).
+The vectors come from the shipped static model (course.sim.meaning): these tests check the API
+contract and that the vectors carry meaning beyond shared words, as docs/SIMULATOR.md promises.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ import openai
 import pytest
 
 from course.models import catalog
-from course.retrieval.embeddings import HashingEmbedder
+from course.retrieval.embeddings import SimEmbedder
 from course.sim import FaultPlan, Simulator
 from course.sim.server import SimServer, serve_in_thread
 
@@ -40,20 +39,33 @@ def test_embeddings_create_returns_unit_vectors_and_usage(client: openai.OpenAI)
     assert response.model == "sim-embed"
     assert [d.index for d in response.data] == [0, 1, 2]
     vectors = np.array([d.embedding for d in response.data])
-    assert vectors.shape == (3, 512)
+    assert vectors.shape == (3, 256)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert response.usage.prompt_tokens == response.usage.total_tokens > 0
 
 
-def test_vectors_are_the_hashing_embedder_and_purely_lexical(client: openai.OpenAI) -> None:
+def test_vectors_are_the_shipped_model_and_carry_meaning(client: openai.OpenAI) -> None:
+    texts = ["my package never showed up", "the parcel was not delivered", "reset my password"]
     vectors = np.array(
-        [d.embedding for d in client.embeddings.create(model="sim-embed", input=TEXTS).data]
+        [d.embedding for d in client.embeddings.create(model="sim-embed", input=texts).data]
     )
-    expected = HashingEmbedder(dim=512).embed(TEXTS)
-    assert np.allclose(vectors, expected, atol=1e-6)
+    assert np.allclose(vectors, SimEmbedder().embed(texts), atol=1e-6)
     similarity = vectors @ vectors.T
-    assert similarity[0, 1] > 0.5  # shared words
-    assert abs(similarity[0, 2]) < 1e-6  # "money back" means "refund", but shares no word
+    # No word in common, same meaning: closer than the unrelated request.
+    assert similarity[0, 1] > similarity[0, 2] + 0.1
+
+
+def test_fewer_dimensions_keep_the_leading_ones_and_more_are_refused(
+    client: openai.OpenAI,
+) -> None:
+    full = np.array(client.embeddings.create(model="sim-embed", input="hello").data[0].embedding)
+    short = np.array(
+        client.embeddings.create(model="sim-embed", input="hello", dimensions=64).data[0].embedding
+    )
+    assert np.allclose(short, full[:64] / np.linalg.norm(full[:64]), atol=1e-6)
+    with pytest.raises(openai.BadRequestError) as info:
+        client.embeddings.create(model="sim-embed", input="hello", dimensions=512)
+    assert "1..256" in info.value.message
 
 
 def test_float_and_base64_encodings_agree(client: openai.OpenAI) -> None:
@@ -109,7 +121,7 @@ def test_protocol_faults_apply_to_embeddings() -> None:
         with pytest.raises(openai.RateLimitError):
             client.embeddings.create(model="sim-embed", input="hi")
         ok = client.embeddings.create(model="sim-embed", input="hi")  # content faults: no effect
-        assert len(ok.data[0].embedding) == 512
+        assert len(ok.data[0].embedding) == 256
 
 
 def test_in_process_embed_is_priced_like_the_catalogue_says() -> None:
@@ -117,4 +129,4 @@ def test_in_process_embed_is_priced_like_the_catalogue_says() -> None:
     spec = catalog().get("sim-embed")
     assert (spec.input_usd_per_mtok, spec.output_usd_per_mtok) == (0.02, 0.0)
     assert result.input_tokens > 0 and result.latency_s > 0
-    assert len(result.vectors) == 1 and len(result.vectors[0]) == 512
+    assert len(result.vectors) == 1 and len(result.vectors[0]) == 256

@@ -33,6 +33,7 @@ from course.retrieval.embeddings import (
     HashingEmbedder,
     MiniLMEmbedder,
     PrecomputedEmbeddings,
+    SimEmbedder,
     l2_normalise,
 )
 from course.retrieval.hits import Hit
@@ -65,6 +66,7 @@ __all__ = [
     "IndexConfig",
     "MiniLMEmbedder",
     "PrecomputedEmbeddings",
+    "SimEmbedder",
     "SourceDocument",
     "Span",
     "chunk_documents",

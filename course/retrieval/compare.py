@@ -6,7 +6,9 @@ For each shipped chunking strategy it runs
 * BM25 (bm25.py defaults: k1 = 1.5, b = 0.75, English stopwords, no stemming);
 * dense: exact inner-product search (Flat) over the shipped MiniLM chunk vectors, queried
   with the shipped MiniLM question vectors, so no torch is needed;
-* hybrid: reciprocal rank fusion (k = 60) of the two top-`depth` lists,
+* hybrid: reciprocal rank fusion (k = 60) of the two top-`depth` lists;
+* dense-sim / hybrid-sim: the same with `sim-embed` (the simulator's static model) embedding
+  chunks and questions live, which works for any text without torch,
 and prints hit@5, recall@10, MRR and nDCG@10 at passage level over the answerable questions
 (metrics.py), with the number of unanswerable questions left out.
 """
@@ -25,7 +27,7 @@ from course.retrieval.bm25 import BM25Index
 from course.retrieval.chunking import Chunk
 from course.retrieval.corpus import handbook_chunks, score_retriever
 from course.retrieval.dense import DenseIndex
-from course.retrieval.embeddings import PrecomputedEmbeddings
+from course.retrieval.embeddings import Embedder, PrecomputedEmbeddings, SimEmbedder
 from course.retrieval.hits import Hit
 from course.retrieval.hybrid import reciprocal_rank_fusion
 from course.retrieval.metrics import summarise
@@ -37,16 +39,18 @@ COLUMNS = ["hit@5", "recall@10", "mrr", "ndcg@10"]
 def compare(
     questions: Sequence[QAItem], strategy: str = "paragraph", depth: int = 50
 ) -> dict[str, dict[str, float]]:
-    """Summaries (metrics.summarise) for bm25, dense and hybrid-rrf on one chunking strategy."""
+    """Summaries (metrics.summarise) for bm25, dense, hybrid-rrf, dense-sim and hybrid-sim."""
     chunks = handbook_chunks(strategy)
     runs = {
         "bm25": bm25_results(chunks, questions, depth),
         "dense": dense_results(strategy, questions, depth),
+        "dense-sim": live_dense_results(chunks, questions, depth, SimEmbedder()),
     }
-    runs["hybrid-rrf"] = [
-        reciprocal_rank_fusion(pair, limit=depth)
-        for pair in zip(runs["bm25"], runs["dense"], strict=True)
-    ]
+    for dense, hybrid in (("dense", "hybrid-rrf"), ("dense-sim", "hybrid-sim")):
+        runs[hybrid] = [
+            reciprocal_rank_fusion(pair, limit=depth)
+            for pair in zip(runs["bm25"], runs[dense], strict=True)
+        ]
     return {
         name: summarise(score_retriever(questions, hits, chunks)) for name, hits in runs.items()
     }
@@ -61,6 +65,15 @@ def dense_results(strategy: str, questions: Sequence[QAItem], k: int) -> list[li
     query_vectors = PrecomputedEmbeddings.load(QUESTIONS).lookup([q.id for q in questions])
     index = DenseIndex("Flat").build(chunk_vectors.vectors, chunk_vectors.ids)
     return index.search(query_vectors, k)
+
+
+def live_dense_results(
+    chunks: list[Chunk], questions: Sequence[QAItem], k: int, embedder: Embedder
+) -> list[list[Hit]]:
+    """Exact dense search with `embedder` computing chunk and question vectors now."""
+    vectors = embedder.embed([chunk.search_text for chunk in chunks])
+    index = DenseIndex("Flat").build(vectors, [chunk.id for chunk in chunks])
+    return index.search(embedder.embed([q.question for q in questions]), k)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

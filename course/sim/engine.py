@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from course.errors import ConfigurationError
 from course.models import ModelSpec, catalog
-from course.sim.embeddings import DEFAULT_EMBEDDING_DIM, EMBEDDING_DIM_KNOB, hashed_embeddings
+from course.sim.embeddings import DEFAULT_EMBEDDING_DIM, EMBEDDING_DIM_KNOB, model_embeddings
 from course.sim.faults import FaultPlan, SimRateLimit, SimServerError, SimTimeout
 from course.sim.skills import Context, answer
 from course.sim.skills.base import DEFAULT_KNOBS, seeded
@@ -269,11 +269,13 @@ class Simulator:
         """Vectors for `texts` from an embeddings model, or the protocol fault the plan chose.
 
         Content faults (malformed JSON, truncation, refusals) do not apply to vectors: such a
-        draw is used up and the call succeeds. The vectors are a hashed bag of words
-        (embeddings.py), so the same text always gets the same vector.
+        draw is used up and the call succeeds. The vectors come from the shipped static model
+        (embeddings.py), so the same text always gets the same vector. A `dimensions` wider
+        than the model raises ValueError before any fault or charge.
         """
         spec = self._spec(model, kind="embedding")
         dim = int(dimensions or spec.sim.get(EMBEDDING_DIM_KNOB, DEFAULT_EMBEDDING_DIM))
+        model_embeddings([], dim)  # validates `dim` before anything is counted
         canonical = json.dumps({"model": model, "input": texts, "dimensions": dim}, sort_keys=True)
         key = hashlib.sha256(canonical.encode()).hexdigest()
         call = self._count(self._calls, key)
@@ -286,7 +288,7 @@ class Simulator:
             latency_s += self.faults.spike_s
         if self.real_time:
             time.sleep(latency_s)
-        return EmbedResult(hashed_embeddings(texts, dim), tokens, latency_s, request_id)
+        return EmbedResult(model_embeddings(texts, dim), tokens, latency_s, request_id)
 
     def _raise_protocol_fault(self, fault: str | None, key: str, call: int) -> None:
         plan = self.faults

@@ -200,6 +200,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._wrong_model(request.model, exc), ""
         except (SimRateLimit, SimServerError, SimTimeout) as exc:
             return self._protocol_fault(exc)
+        except ValueError as exc:  # e.g. more `dimensions` than the model has
+            return self._error(400, str(exc), "invalid_request_error", "invalid_value"), ""
         except Exception as exc:  # a simulator bug must still get an answer
             message = f"The simulator failed on this request ({type(exc).__name__}: {exc})."
             return self._error(500, message, "server_error", "internal_error"), "error"
