@@ -95,3 +95,20 @@ def closest_sentence(text: str, description: Sequence[str]) -> tuple[float, str]
     grid = embed(parts) @ embed(list(description)).T
     row, _ = np.unravel_index(int(grid.argmax()), grid.shape)
     return float(grid.max()), parts[int(row)]
+
+
+# --- Helpers added for tool choice (course/sim/skills/tools.py); existing functions above unchanged.
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def word_weight(word: str) -> float:
+    """How informative a word is to the model: the mean norm of its token vectors.
+
+    model2vec scales each token vector by how rare the token is, so "umbrella" (about 6.5)
+    outweighs "need" (about 3) and "the" (about 2). A word with no known token weighs 0.
+    """
+    model = _model()
+    ids = model.tokenizer.encode(word, add_special_tokens=False).ids
+    if not ids:
+        return 0.0
+    return float(np.mean(np.linalg.norm(model.embedding[ids].astype(np.float32), axis=1)))
