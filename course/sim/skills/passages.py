@@ -13,16 +13,22 @@ them. The simulator recognises the common layouts (docs/SIMULATOR.md lists them)
 - the question: a <question> block, a "Question:" (or "Q:") line, else the last sentence
   ending in "?" outside the context;
 - the rules, in the instructions (system prompt and the user turn minus the context): whether
-  to cite passage ids, and whether (and with what words) abstaining is allowed.
+  to cite passage ids, and whether (and with what words) abstaining is allowed - the latter
+  also by meaning (ABSTAIN_PHRASINGS), so a learner's own wording of the rule counts.
 
-Everything is a pattern over the text, so a layout it does not know is simply not seen.
+The layout is read with patterns, so a layout it does not know is simply not seen.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+import numpy as np
+
+from course.sim import meaning
 from course.sim.skills.prompt import last_user_text, system_text, undelimited
 
 STANDARD_ABSTENTION = "I don't know based on the provided context."
@@ -139,8 +145,10 @@ def tagged_passages(text: str, strict: bool) -> list[Passage]:
     for line in text.splitlines():
         match = _TAG_LINE.match(line)
         tag = match and (match.group("bracket") or match.group("lent") or match.group("named"))
-        if tag and strict and not (
-            _BARE_ID.match(tag) and match.group("bracket") and match.group("rest").strip()
+        if (
+            tag
+            and strict
+            and not (_BARE_ID.match(tag) and match.group("bracket") and match.group("rest").strip())
         ):
             # In free text a passage is "[id] text" on one line; a lone "[EMAIL_1]" (a redaction
             # placeholder in a signature) or "[1]" footnote marker is not a passage.
@@ -217,15 +225,79 @@ def find_question(text: str) -> tuple[str | None, bool]:
     return (asked[-1], False) if asked else (None, False)
 
 
+# "If the context does not hold the answer, say you don't know", said a few general ways.
+ABSTAIN_PHRASINGS = (
+    "If the context does not contain the answer, say you don't know.",
+    "When the passages do not answer the question, reply that you cannot answer it.",
+    "If the information is missing from the documents, admit that you do not know.",
+    "Answer only from the sources; if they are silent on the question, say so.",
+    "If you cannot find the answer in the text, respond with 'unknown'.",
+)
+# Instructions for answering that are not an abstention rule.
+NOT_ABSTAIN_PHRASINGS = (
+    "Answer the question using the context below.",
+    "Cite the passage ids in square brackets after each sentence.",
+    "Take your time, be accurate and never guess.",
+    "Keep the answer short, one sentence at most.",
+    "If the question is about billing, mention the invoice number.",
+)
+ABSTAIN_MIN = 0.55  # similarity to an abstention phrasing a sentence needs ...
+ABSTAIN_MARGIN = 0.05  # ... and by how much it must beat the other phrasings
+# What an abstention rule speaks of: the answer being absent, or saying one does not know.
+_ABSENCE = re.compile(
+    r"\b(?:know|knows|idea|clue|sure|unsure|unknown|uncertain|unavailable|unable|cannot|can'?t|couldn'?t|missing|"
+    r"absent|lacks?|lacking|silent|insufficient|nothing|abstain\w*|decline|admit|unanswerable|"
+    r"not\s+(?:\w+\s+)?(?:contain|include|mention|say|cover|have|answer|state|there|present|"
+    r"found|given|supported|provided|available|listed)\w*|no\s+(?:\w+\s+)?(?:answer|information|"
+    r"mention|evidence|support)|(?:does|do|is|are)n'?t)\b",
+    re.I,
+)
+
+
+def abstain_line(instructions: str) -> str | None:
+    """The line of `instructions` that allows abstaining, or None.
+
+    The documented wordings (_ABSTAIN) match directly. Otherwise, by meaning: a sentence that
+    speaks of the answer being absent or of not knowing (_ABSENCE) and is closer to
+    ABSTAIN_PHRASINGS than to NOT_ABSTAIN_PHRASINGS by ABSTAIN_MARGIN, with a similarity of at
+    least ABSTAIN_MIN. "Never guess" alone is no rule: it does not say what to do instead.
+    """
+    match = _ABSTAIN.search(instructions)
+    if match:
+        start = instructions.rfind("\n", 0, match.start()) + 1
+        end = instructions.find("\n", match.end())
+        return instructions[start : end if end >= 0 else len(instructions)]
+    return _abstain_by_meaning(instructions)
+
+
+@lru_cache(maxsize=4096)
+def _abstain_by_meaning(instructions: str) -> str | None:
+    parts = meaning.sentences(instructions)
+    pairs = [f"{one} {two}" for one, two in itertools.pairwise(parts)]
+    candidates = [s for s in parts + pairs if _ABSENCE.search(s)]
+    if not candidates:
+        return None
+    rows = meaning.embed(candidates)
+    yes, no = _abstain_profiles()
+    pos, neg = rows @ yes.T, rows @ no.T
+    for index, sentence in enumerate(candidates):
+        best, other = float(pos[index].max()), float(neg[index].max())
+        if best >= ABSTAIN_MIN and best - other >= ABSTAIN_MARGIN:
+            return sentence
+    return None
+
+
+@lru_cache(maxsize=1)
+def _abstain_profiles() -> tuple[np.ndarray, np.ndarray]:
+    return meaning.embed(list(ABSTAIN_PHRASINGS)), meaning.embed(list(NOT_ABSTAIN_PHRASINGS))
+
+
 def abstain_phrase(instructions: str) -> str | None:
     """The words to abstain with, if the instructions allow abstaining: a quoted phrase on
     the line that allows it, else the standard one. None if abstaining is not allowed."""
-    match = _ABSTAIN.search(instructions)
-    if not match:
+    line = abstain_line(instructions)
+    if line is None:
         return None
-    start = instructions.rfind("\n", 0, match.start()) + 1
-    end = instructions.find("\n", match.end())
-    line = instructions[start : end if end >= 0 else len(instructions)]
     for quoted in _QUOTED.finditer(line):
         phrase = next(g for g in quoted.groups() if g).strip()
         if len(phrase.split()) >= 2 or phrase.lower().rstrip(".") in ("unknown", "n/a", "none"):
@@ -270,7 +342,7 @@ def qa_task(messages: list[dict]) -> QATask | None:
     # Rules come from the instructions, not from data: "I don't know why" in a quoted e-mail
     # is no abstention rule.
     instructions = system + "\n" + undelimited(_QUESTION_TAG.sub(" ", outside))
-    phrase = abstain_phrase(instructions)
+    phrase = abstain_phrase(instructions.replace(question, " "))  # the question is no rule
     framed = marked or phrase is not None or bool(_QA_FRAME.search(instructions)) or bool(bodies)
     if not passages and not framed:
         return None
