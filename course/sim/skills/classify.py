@@ -1,32 +1,127 @@
 """Classify the input into a label set stated in the prompt, with a documented error model.
 
-Two separate things decide the answer, and a learner can see both:
-1. Evidence: word overlap between the input and each label's name, definition and examples.
-   The label with the most overlap wins; with no overlap at all the pick is a (seeded) guess.
-2. Noise: even with good evidence the answer flips to the runner-up label with probability
-       p = base_error_rate x (1 - 0.5 x share of labels defined) x (0.6 if >= 2 examples)
-           x (1 + 0.5 x temperature)
-   so definitions and examples help twice: they add evidence and they cut the noise.
+Two separate things decide the answer, and a learner can see both (`Decision`):
+
+1. **Evidence, by meaning.** Each label gets a raw score from four readings of the input (the
+   payload, never the instructions around it), all from `course.sim.meaning` (a small static
+   embedding model) and simplemma lemmas:
+   - `sent`: cosine of the whole input with the label's profile "name: definition";
+   - `align`: every content word of the input is matched to its closest word in each profile;
+     words that point at one label more than at the others vote for it (charged ~ charges);
+   - `lex`: shared lemmas between the input and the profile (exact and inflected matches count
+     strongly), a lemma used by several labels counting less, examples' lemmas half;
+   - `examples`: cosine of the input with the label's nearest few-shot example.
+   Every reading is centred across the labels, so only what tells labels apart counts. The raw
+   score is then compared with what the same label scores on ordinary text (a fixed background
+   of everyday sentences): `z = (raw - mean_background) / sd_background`, i.e. how much the
+   input stands out for that label. A label needs `z >= CLEAR_Z` to count as clear evidence.
+   If the set has an **absence label** (one whose profile reads like "none of the above",
+   "ordinary", "neutral": measured by meaning, see `ABSENCE_PHRASINGS`), that label wins when no
+   other label has clear evidence.
+2. **Noise.** The best guess flips to the runner-up with probability
+
+       p = base_error_rate x heat x (1 - 0.5 x definition_info) x (0.6 if >= 2 real examples)
+           x (UNSURE_FLOOR + (1 - UNSURE_FLOOR) x exp(-margin / MARGIN_SCALE))
+
+   where `definition_info` (0..1) is how much the definitions say beyond the names (content
+   words that are not the name, not shared by every definition, not generic talk about labels),
+   `margin` is the gap between the best and the runner-up in background standard deviations
+   (a clear input rarely flips, a borderline one often), and `heat` = 1 + 0.5 x temperature.
+   Capped at 0.95.
+
 A prompt injection in the input that the simulator obeys (injection.py) overrides both.
 """
 
 from __future__ import annotations
 
+import math
 import random
+import re
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
+from course.sim import meaning
 from course.sim.skills import injection
 from course.sim.skills.base import Context, Reply
 from course.sim.skills.prompt import LabelSpec, label_spec, last_user_text, payload
-from course.sim.skills.text import identifier_words, weighted_scores, words
+from course.sim.skills.text import content_lemmas, content_tokens, identifier_words
 
 _MAX_ERROR = 0.95
-EXAMPLE_WEIGHT = 0.5
+EXAMPLE_WEIGHT = 0.5  # an example's lemmas count half: they carry incidental words too
+# How the four readings add up (raw score, before the background z-score).
+WEIGHTS = {"sent": 1.0, "parts": 1.0, "align": 0.5, "lex": 0.12, "examples": 1.0}
+ALIGN_MODE = "match"
+MATCH_FLOOR = 0.3
+CLEAR_Z = 1.25  # background standard deviations a label must stand out by to be "clear evidence"
+SD_FLOOR = 0.02  # a label whose background scores hardly vary must not get huge z-scores
+GUESS_SCALE = 0.5  # with no clear evidence, a label 0.5 sd below the top is e times less likely
+UNSURE_FLOOR = 0.3  # share of the tier's noise left when the evidence margin is very large
+MARGIN_SCALE = 1.5  # margin (in background sds) at which the unsure part has fallen to 1/e
+ABSENCE_MIN = 0.45  # similarity to the absence phrasings for a label to be the absence label
+ABSENCE_GAP = 0.1  # ... and by how much it must beat every other label on that
+GENERIC_DEFINITION = 0.6  # a definition this close to generic label talk says nothing
+
+# What an absence label looks like, described in general sentences (compared by meaning).
+ABSENCE_PHRASINGS = (
+    "none of the above",
+    "anything else that fits no other category",
+    "nothing in particular, an ordinary everyday message",
+    "normal, harmless, acceptable content with no problem",
+    "neutral, no opinion or feeling either way",
+    "not applicable, no issue",
+)
+# Talk about labels themselves: a definition close to these carries no information.
+GENERIC_LABEL_TALK = (
+    "this label",
+    "a category for this kind of item",
+    "use this class when it applies",
+    "the label for items of this type",
+)
+# Everyday sentences that belong to no particular label: the background a label must beat.
+BACKGROUND = (
+    "The meeting starts at ten tomorrow morning.",
+    "I read a book on the train yesterday.",
+    "The garden looks green after the rain.",
+    "We are going to visit my aunt next weekend.",
+    "The office is on the third floor of the building.",
+    "She bought bread and milk on the way home.",
+    "The museum is closed on Mondays.",
+    "My brother moved to a new city last year.",
+    "The bus was a few minutes late this morning.",
+    "They painted the kitchen a light blue.",
+    "Please find the notes from today attached.",
+    "The river runs through the middle of the town.",
+    "I usually have coffee before work.",
+    "The children played outside until dinner.",
+    "Our neighbours have a small brown dog.",
+    "The lecture covered the history of the region.",
+    "He is thinking about learning to play the piano.",
+    "The shop on the corner sells newspapers.",
+    "It was cloudy most of the afternoon.",
+    "The form asks for your name and address.",
+    "We watched a documentary about the ocean.",
+    "The hotel room had a view of the harbour.",
+    "There are twelve chairs around the long table.",
+    "I will call you when I get there.",
+    "The new schedule will be shared next week.",
+    "Can you tell me more about this?",
+    "The team met to discuss the plan for spring.",
+    "The recipe book was a present from a friend.",
+    "There is a question about the last message.",
+    "The library has a section for old maps.",
+)
 
 
 @dataclass(frozen=True)
 class Decision:
-    """Why the classifier answered what it did; kept so tests and curious learners can look."""
+    """Why the classifier answered what it did; kept so tests and curious learners can look.
+
+    `scores` is each label's evidence above the clear-evidence line (z - CLEAR_Z): positive
+    means the input stands out for that label; the absence label scores at least 0.
+    """
 
     label: str
     best: str
@@ -36,50 +131,229 @@ class Decision:
     erred: bool
 
 
-def error_probability(base_error_rate: float, spec: LabelSpec, temperature: float) -> float:
-    """The chance that a correct best guess is replaced by the runner-up (see module docstring)."""
-    defined = sum(1 for label in spec.labels if spec.definitions.get(label)) / len(spec.labels)
-    p = base_error_rate * (1 - 0.5 * defined)
-    if len(spec.examples) >= 2:
-        p *= 0.6
-    p *= 1 + 0.5 * max(0.0, temperature)
-    return min(p, _MAX_ERROR)
+@dataclass(frozen=True)
+class _Profile:
+    """What the classifier precomputes once per label set."""
+
+    labels: tuple[str, ...]
+    vectors: np.ndarray  # (labels, dim): "name: definition"
+    parts: tuple[np.ndarray, ...]  # per label: (parts of the definition, dim)
+    words: tuple[np.ndarray, ...]  # per label: (profile words, dim)
+    lemmas: tuple[dict[str, float], ...]  # per label: lemma -> weight (examples count half)
+    examples: tuple[np.ndarray | None, ...]  # per label: (examples, dim) or None
+    mean: np.ndarray  # background mean raw score per label
+    sd: np.ndarray  # background sd per label
+    absence: int | None  # index of the absence label, if any
+    info: float  # 0..1: how much the definitions say beyond the names
+    real_examples: int  # examples that carry words beyond their label's name
 
 
-def _profiles(spec: LabelSpec) -> list[dict[str, float]]:
-    """Each label's words: its name and definition count fully, its examples' words half.
+def _name(label: str) -> str:
+    return identifier_words(label)
 
-    Examples are weaker evidence than a definition: besides the words that make them belong
-    to a label, they carry incidental ones ("hi", "today") that say nothing about it.
+
+def _profile_text(label: str, spec: LabelSpec) -> str:
+    definition = spec.definitions.get(label, "")
+    return f"{_name(label)}: {definition}" if definition else _name(label)
+
+
+def definition_info(spec: LabelSpec) -> float:
+    """0..1: how much the definitions say beyond the label names (0 when there are none).
+
+    Per label, the content lemmas of its definition minus the lemmas of its name, minus lemmas
+    that every definition shares ("category" in "a: category a; b: category b"), and nothing
+    at all if the definition reads like generic talk about labels ("this label"). Three such
+    lemmas make a full definition. The set's info is the mean over all labels.
     """
-    profiles = []
+    if not spec.labels:
+        return 0.0
+    own = {lab: set(content_lemmas(spec.definitions.get(lab, ""))) for lab in spec.labels}
+    defined = [s for s in own.values() if s]
+    shared = set.intersection(*defined) if len(defined) >= 2 else set()
+    total = 0.0
     for label in spec.labels:
-        profile: dict[str, float] = {}
-        for text, example_label in spec.examples:
-            if example_label == label:
-                profile.update(dict.fromkeys(words(text), EXAMPLE_WEIGHT))
-        stated = words(identifier_words(label)) + words(spec.definitions.get(label, ""))
-        profile.update(dict.fromkeys(stated, 1.0))
-        profiles.append(profile)
-    return profiles
+        definition = spec.definitions.get(label, "")
+        left = own[label] - set(content_lemmas(_name(label))) - shared
+        if not left:
+            continue
+        generic = meaning.similarities(definition, list(GENERIC_LABEL_TALK)).max()
+        if generic >= GENERIC_DEFINITION:
+            continue
+        total += min(1.0, len(left) / 3)
+    return total / len(spec.labels)
+
+
+def real_example_count(spec: LabelSpec) -> int:
+    """Examples whose text says something beyond their label's name ("Text: billing" does not)."""
+    seen = set()
+    for text, label in spec.examples:
+        if set(content_lemmas(text)) - set(content_lemmas(_name(label))):
+            seen.add(text.strip().lower())
+    return len(seen)
+
+
+def _parts(label: str, spec: LabelSpec) -> list[str]:
+    """The label's profile cut at commas, semicolons and "or": one meaning per part."""
+    definition = spec.definitions.get(label, "")
+    pieces = [p.strip() for p in re.split(r"[,;:()]|\bor\b|\band\b", definition) if p.strip()]
+    return [_profile_text(label, spec)] + [f"{_name(label)}: {p}" for p in pieces]
+
+
+def _lemma_weights(label: str, spec: LabelSpec) -> dict[str, float]:
+    weights: dict[str, float] = {}
+    for text, example_label in spec.examples:
+        if example_label == label:
+            weights.update(dict.fromkeys(content_lemmas(text), EXAMPLE_WEIGHT))
+    stated = content_lemmas(_name(label)) + content_lemmas(spec.definitions.get(label, ""))
+    weights.update(dict.fromkeys(stated, 1.0))
+    return weights
+
+
+def _absence_index(texts: Sequence[str]) -> int | None:
+    grid = meaning.embed(list(texts)) @ meaning.embed(list(ABSENCE_PHRASINGS)).T
+    closeness = grid.max(axis=1)
+    order = np.argsort(-closeness)
+    top = int(order[0])
+    runner = float(closeness[order[1]]) if len(order) > 1 else -1.0
+    if closeness[top] >= ABSENCE_MIN and closeness[top] - runner >= ABSENCE_GAP:
+        return top
+    return None
+
+
+def _raw(text: str, profile: _Profile) -> np.ndarray:
+    """The four readings of `text` for every label, centred across labels and weighted."""
+    n = len(profile.labels)
+    vector = meaning.embed([text])[0]
+    sent = profile.vectors @ vector
+    parts = np.array([float((p @ vector).max()) for p in profile.parts], dtype=np.float32)
+    tokens = content_tokens(text)
+    align = np.zeros(n, dtype=np.float32)
+    if tokens:
+        token_vectors = meaning.embed(tokens)
+        grid = np.stack([(token_vectors @ words.T).max(axis=1) for words in profile.words], 1)
+        if ALIGN_MODE == "avg":
+            spread = grid - grid.mean(axis=1, keepdims=True)
+            weight = np.abs(spread).max(axis=1, keepdims=True) ** 2
+            if float(weight.sum()) > 0:
+                align = (spread * weight).sum(axis=0) / float(weight.sum())
+        else:
+            match = np.maximum(grid - MATCH_FLOOR, 0.0) / (1 - MATCH_FLOOR)
+            spread = match - match.mean(axis=1, keepdims=True)
+            align = spread.sum(axis=0) / math.sqrt(len(tokens))
+    lemmas = set(content_lemmas(text))
+    lex = np.zeros(n, dtype=np.float32)
+    for lemma in lemmas:
+        users = [i for i, weights in enumerate(profile.lemmas) if lemma in weights]
+        for i in users:
+            lex[i] += profile.lemmas[i][lemma] / len(users)
+    examples = np.zeros(n, dtype=np.float32)
+    with_examples = [i for i, e in enumerate(profile.examples) if e is not None]
+    for i in with_examples:
+        examples[i] = float((profile.examples[i] @ vector).max())
+    if with_examples:
+        examples[with_examples] -= examples[with_examples].mean()
+    return (
+        WEIGHTS["sent"] * (sent - sent.mean())
+        + WEIGHTS["parts"] * (parts - parts.mean())
+        + WEIGHTS["align"] * align
+        + WEIGHTS["lex"] * (lex - lex.mean())
+        + WEIGHTS["examples"] * examples
+    )
+
+
+_CACHE: OrderedDict[tuple, _Profile] = OrderedDict()
+_CACHE_SIZE = 256
+
+
+def _key(spec: LabelSpec) -> tuple:
+    return (tuple(spec.labels), tuple(sorted(spec.definitions.items())), tuple(spec.examples))
+
+
+def profile_of(spec: LabelSpec) -> _Profile:
+    """The label set's precomputed profile (cached: a notebook sends one set many times)."""
+    key = _key(spec)
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    labels = tuple(spec.labels)
+    texts = [_profile_text(label, spec) for label in labels]
+    words = []
+    for label, text in zip(labels, texts, strict=True):
+        found = content_tokens(text) or content_tokens(_name(label), keep_stopwords=True)
+        words.append(meaning.embed(found or [_name(label)]))
+    examples = []
+    for label in labels:
+        own = [text for text, example_label in spec.examples if example_label == label]
+        examples.append(meaning.embed(own) if own else None)
+    draft = _Profile(
+        labels=labels,
+        vectors=meaning.embed(texts),
+        parts=tuple(meaning.embed(_parts(label, spec)) for label in labels),
+        words=tuple(words),
+        lemmas=tuple(_lemma_weights(label, spec) for label in labels),
+        examples=tuple(examples),
+        mean=np.zeros(len(labels)),
+        sd=np.ones(len(labels)),
+        absence=_absence_index(texts) if len(labels) > 1 else None,
+        info=definition_info(spec),
+        real_examples=real_example_count(spec),
+    )
+    background = np.stack([_raw(text, draft) for text in BACKGROUND])
+    done = _Profile(
+        **{
+            **draft.__dict__,
+            "mean": background.mean(axis=0),
+            "sd": np.maximum(background.std(axis=0), SD_FLOOR),
+        }
+    )
+    _CACHE[key] = done
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return done
+
+
+def evidence(text: str, spec: LabelSpec) -> dict[str, float]:
+    """Each label's evidence above the clear-evidence line (see `Decision.scores`)."""
+    profile = profile_of(spec)
+    z = (_raw(text, profile) - profile.mean) / profile.sd - CLEAR_Z
+    if profile.absence is not None:
+        z[profile.absence] = max(float(z[profile.absence]), 0.0)
+    return {label: float(score) for label, score in zip(profile.labels, z, strict=True)}
+
+
+def error_probability(
+    base_error_rate: float, spec: LabelSpec, temperature: float, margin: float = 0.0
+) -> float:
+    """The chance that the best guess is replaced by the runner-up (see module docstring)."""
+    profile = profile_of(spec)
+    p = base_error_rate * (1 - 0.5 * profile.info)
+    if profile.real_examples >= 2:
+        p *= 0.6
+    p *= UNSURE_FLOOR + (1 - UNSURE_FLOOR) * math.exp(-max(0.0, margin) / MARGIN_SCALE)
+    p *= 1 + 0.5 * max(0.0, temperature or 0.0)
+    return min(p, _MAX_ERROR)
 
 
 def decide(
     text: str, spec: LabelSpec, base_error_rate: float, temperature: float, rng: random.Random
 ) -> Decision:
     """Score every label against `text`, pick the best, then maybe err to the runner-up."""
-    scores = weighted_scores(words(text), _profiles(spec))
-    by_label = dict(zip(spec.labels, scores, strict=True))
-    top = max(scores)
-    best = rng.choice([lab for lab, s in by_label.items() if abs(s - top) < 1e-9])
+    if len(spec.labels) == 1:
+        return Decision(spec.labels[0], spec.labels[0], None, {spec.labels[0]: 0.0}, 0.0, False)
+    by_label = evidence(text, spec)
+    top = max(by_label.values())
+    if top < 0:  # no label stands out: a guess, the likelier the closer a label is to the top
+        weights = [math.exp((s - top) / GUESS_SCALE) for s in by_label.values()]
+        best = rng.choices(list(by_label), weights=weights)[0]
+    else:
+        best = rng.choice([lab for lab, s in by_label.items() if abs(s - top) < 1e-9])
+    top = by_label[best]
     others = {lab: s for lab, s in by_label.items() if lab != best}
-    runner_up = None
-    if others:
-        second = max(others.values())
-        runner_up = rng.choice([lab for lab, s in others.items() if abs(s - second) < 1e-9])
-    p = error_probability(base_error_rate, spec, temperature)
-    erred = rng.random() < p and runner_up is not None
-    label = runner_up if erred and runner_up is not None else best
+    second = max(others.values())
+    runner_up = rng.choice([lab for lab, s in others.items() if abs(s - second) < 1e-9])
+    p = error_probability(base_error_rate, spec, temperature, top - second)
+    erred = rng.random() < p
+    label = runner_up if erred else best
     return Decision(label, best, runner_up, by_label, p, erred)
 
 

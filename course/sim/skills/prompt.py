@@ -170,35 +170,197 @@ def _lists(header: str, cues: set[str]) -> bool:
     return plural and not re.search(r"\d", header) and bool(cues & set(words(header)))
 
 
+_NAME_OK = re.compile(r"^[^\W_][\w\- /&'.]{0,40}$")
+_FILLER_REST = re.compile(
+    r"(?:the\s+following|these|those|below|this\s+list|one\s+word|one\s+label)?\s*"
+    r"(?:\w+\s+)?(?:labels?|categor(?:y|ies)|class(?:es)?|options?|choices?|intents?|topics?|"
+    r"tags?|values?|words?|answers?)?\s*(?:below|listed)?\s*[:.\-]?",
+    re.I,
+)
+# "Reply with exactly one word: a, b or c" / "Choose from a / b / c" / "Respond with either a or b".
+_CHOOSE = re.compile(
+    r"\b(?:answer|reply|respond|output|return|choose|pick|select|classify|label|tag|categori[sz]e)"
+    r"\b[^\n]*?(?:\b(?:exactly\s+)?(?:one|a\s+single)\s+(?:word|label|category|class|tag|value)"
+    r"(?:\s+(?:only|from))?|\bfrom|\bwith\s+either|\bas\s+either|\beither)\b\s*[:\-]?\s*(.*)$",
+    re.I,
+)
+_CLASSIFY_AS = re.compile(
+    r"\b(?:classify|label|tag|mark|categori[sz]e|rate)\b[^\n]*?\bas\b\s*[:\-]?\s*(.*)$", re.I
+)
+# Prose definitions: "Use billing when ...", "billing means ...", "if ..., answer billing".
+_PROSE_USE = re.compile(
+    r"\b(?:use|choose|pick|select|answer|reply|say|output|return|label\s+(?:it|the\s+\w+)(?:\s+as)?)"
+    r"\s+[`'\"*]*([\w\- ]{1,40}?)[`'\"*]*\s+(?:when|if|for|whenever|where)\s+(.+)$",
+    re.I,
+)
+_PROSE_MEANS = re.compile(
+    r"^[`'\"*]*([\w\- ]{1,40}?)[`'\"*]*\s+(?:means|covers|applies\s+(?:to|when)|is\s+for|"
+    r"is\s+used\s+(?:for|when)|should\s+be\s+used\s+(?:for|when)|refers\s+to)\s+(.+)$",
+    re.I,
+)
+_PROSE_IF = re.compile(
+    r"^(?:if|when)\s+(.+?),\s*(?:then\s+)?(?:answer|reply|say|use|choose|output|return|"
+    r"label\s+it(?:\s+as)?|it\s+is)\s+[`'\"*]*([\w\- ]{1,40}?)[`'\"*]*$",
+    re.I,
+)
+_TABLE_ROW = re.compile(r"^\s*\|(.+)\|\s*$")
+_TABLE_RULE = re.compile(r"^[\s|:\-]+$")
+_YAML_KEY = re.compile(r"^\s*(?:-\s*)?(name|label|id|value|key)\s*:\s*(.+)$", re.I)
+_YAML_DEF = re.compile(
+    r"^\s*(description|definition|meaning|desc|when|means|use_when)\s*:\s*(.+)$", re.I
+)
+_CLASSIFY_ASK = re.compile(
+    r"\b(?:classify|classification|categori[sz]e|label\s+(?:the|this|each|it)|tag\s+(?:the|this)|"
+    r"which\s+(?:label|category|class)|sentiment|intent)\b",
+    re.I,
+)
+
+
+def _clean_name(raw: str) -> str:
+    return raw.strip().strip("`'\"*[](){}<>.,:;").strip()
+
+
+_JOINT = re.compile(r"\s*(?:,\s*(?:or|and)\s+|[,;|]|\s+/\s+|/|\s+(?:or|and)\s+)\s*", re.I)
+
+
+def _top_level_split(raw: str) -> list[str]:
+    """Split at , ; | / and the words "or"/"and", but never inside parentheses or brackets."""
+    masked, depth = [], 0
+    for char in raw:
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth = max(0, depth - 1)
+            masked.append("x")
+            continue
+        masked.append("x" if depth else char)
+    parts, last = [], 0
+    for joint in _JOINT.finditer("".join(masked)):
+        parts.append(raw[last : joint.start()])
+        last = joint.end()
+    parts.append(raw[last:])
+    return [p for p in parts if p.strip()]
+
+
+def _split_labelled(raw: str) -> list[tuple[str, str]]:
+    """Items of an inline list, each with the definition in its parentheses if it has one.
+
+    "positive (happy, praising), negative (angry) or neutral" ->
+    [("positive", "happy, praising"), ("negative", "angry"), ("neutral", "")].
+    """
+    raw = raw.strip().rstrip(".")
+    if raw[:1] in "[{" and raw[-1:] in "]}":
+        raw = raw[1:-1]
+    items = []
+    for part in _top_level_split(raw):
+        part = part.strip()
+        inner = re.match(r"^(.*?)\s*[(\[](.*)[)\]]\s*$", part)
+        name, definition = (inner.group(1), inner.group(2)) if inner else (part, "")
+        if not inner:
+            dashed = re.match(r"^(.{1,40}?)\s+(?:-|—|–|=)\s+(.+)$", part)
+            if dashed:
+                name, definition = dashed.group(1), dashed.group(2)
+        name = _clean_name(name)
+        if name and len(name.split()) <= 4 and _NAME_OK.match(name):
+            items.append((name, definition.strip()))
+    return items
+
+
 def _split_items(raw: str) -> list[str]:
-    raw = raw.strip().strip("[](){}").rstrip(".")
-    parts = re.split(r"\s*(?:,|\||;|\bor\b|\band\b)\s*", raw)
-    items = [p.strip().strip("`'\"*[]().").strip() for p in parts]
-    return [item for item in items if item and len(item.split()) <= 4]
+    return [name for name, _ in _split_labelled(raw)]
 
 
 def _bullet_block(lines: list[str], start: int) -> list[tuple[str, str]]:
-    """Label lines after a header: "- billing: charges and refunds", "bug", "2) other"."""
+    """Label lines after a header: bullets, "label: definition", YAML, or one inline list."""
     found: list[tuple[str, str]] = []
+    indented = bulleted = None
     for line in lines[start:]:
         if not line.strip():
             if found:
                 break
             continue
+        if indented is None:
+            indented, bulleted = line[:1].isspace(), bool(_BULLET.match(line))
+        elif not line[:1].isspace() and not _BULLET.match(line) and (indented or bulleted):
+            break
+        key = _YAML_KEY.match(line)
+        if key:
+            found.append((_clean_name(key.group(2)), ""))
+            continue
+        more = _YAML_DEF.match(line)
+        if more and found:
+            name, definition = found[-1]
+            found[-1] = (name, (definition + " " + more.group(2)).strip())
+            continue
         body = _BULLET.match(line)
         item = (body.group(1) if body else line).strip()
         definition = _LABEL_DEF.match(item)
         if definition:
-            found.append((definition.group(1).strip(), definition.group(2).strip()))
+            found.append((_clean_name(definition.group(1)), definition.group(2).strip()))
+            continue
+        listed = _split_labelled(item)
+        if len(listed) >= 2 and not found and not body:
+            found.extend(listed)
+            break
+        if len(listed) == 1 and len(item.split()) <= 3 + len(listed[0][1].split()):
+            found.append(listed[0])
         elif len(item.split()) <= 3:
-            found.append((item.strip("`'\"*."), ""))
+            found.append((_clean_name(item), ""))
         else:
+            break
+    return [(n, d) for n, d in found if n and _NAME_OK.match(n)]
+
+
+def _table(lines: list[str]) -> list[tuple[str, str]]:
+    """The rows of a markdown table whose first column names labels (header row skipped)."""
+    rows: list[list[str]] = []
+    for index, line in enumerate(lines):
+        match = _TABLE_ROW.match(line)
+        if not match or _TABLE_RULE.match(line):
+            continue
+        nxt = lines[index + 1] if index + 1 < len(lines) else ""
+        if _TABLE_RULE.match(nxt) and "-" in nxt:
+            continue  # the header row sits right above the |---| rule
+        rows.append([cell.strip() for cell in match.group(1).split("|")])
+    pairs = [(_clean_name(r[0]), " ".join(c for c in r[1:] if c)) for r in rows if r and r[0]]
+    return [(n, d) for n, d in pairs if n and len(n.split()) <= 4 and _NAME_OK.match(n)]
+
+
+def _prose(text: str, known: list[str]) -> list[tuple[str, str]]:
+    """Definitions written as sentences: "Use billing when ...", "bug means ...", "If ..., say x".
+
+    With `known` labels only those names count; with none, the names these sentences give.
+    """
+    found: list[tuple[str, str]] = []
+    lower = {k.lower(): k for k in known}
+    for sentence in re.split(r"(?<=[.!?])\s+|;\s*|\n+", text):
+        sentence = sentence.strip().rstrip(".")
+        readers = ((_PROSE_USE, 1, 2), (_PROSE_MEANS, 1, 2), (_PROSE_IF, 2, 1))
+        for pattern, name_group, def_group in readers:
+            match = pattern.search(sentence) if pattern is _PROSE_USE else pattern.match(sentence)
+            if not match:
+                continue
+            name = _clean_name(match.group(name_group))
+            name = re.sub(r"^(?:the\s+)?(?:label|category|class|tag)\s+", "", name, flags=re.I)
+            if known and name.lower() not in lower:
+                continue
+            if not known and (len(name.split()) > 2 or not _NAME_OK.match(name)):
+                continue
+            found.append((lower.get(name.lower(), name), match.group(def_group).strip()))
             break
     return found
 
 
 def find_labels(text: str) -> tuple[list[str], dict[str, str]]:
-    """Label names and any definitions stated in `text` (see module docstring for the forms)."""
+    """Label names and any definitions stated in `text` (see docs/SIMULATOR.md for the forms).
+
+    Reads, in order: header lines ("Labels: a, b", "Answer with one of: ...", "Reply with one
+    word: a, b or c", "Choose from a / b / c") with their items inline (definitions in
+    parentheses allowed) or in a block below (bullets, numbered lines, "label: definition",
+    YAML); a markdown table; "- label: definition" bullets when the prompt talks about labels;
+    and prose definitions ("Use billing when ...") for the names found, or on their own when
+    two or more name a label.
+    """
     lines = text.splitlines()
     labels: list[str] = []
     definitions: dict[str, str] = {}
@@ -212,26 +374,62 @@ def find_labels(text: str) -> tuple[list[str], dict[str, str]]:
             definitions[existing] = definition
 
     for index, line in enumerate(lines):
-        header = _HEADER.match(line) or _ONE_OF.search(line)
+        header = (
+            _HEADER.match(line)
+            or _ONE_OF.search(line)
+            or _CHOOSE.search(line)
+            or _CLASSIFY_AS.search(line)
+        )
         if not header:
             continue
         rest = header.group(1).strip()
-        if rest and not re.fullmatch(r"the following:?|these:?|below:?", rest, re.I):
-            for item in _split_items(rest):
-                add(item)
-        else:
+        filler = _FILLER_REST.fullmatch(rest) is not None
+        items = [] if filler else _split_labelled(rest)
+        if len(items) >= 2 or (items and _HEADER.match(line)):
+            for name, definition in items:
+                add(name, definition)
+        elif filler or not rest:
             for name, definition in _bullet_block(lines, index + 1):
                 add(name, definition)
-    if _CLASSIFY_CUE.search(text):
+    if not labels:
+        for name, definition in _table(lines):
+            add(name, definition)
+    if _CLASSIFY_CUE.search(text) or _CLASSIFY_ASK.search(text):
         # A block of two or more "- label: definition" bullets also states a label set.
         bullets = [_LABEL_DEF.match(m.group(1).strip()) for m in map(_BULLET.match, lines) if m]
-        pairs = [(b.group(1).strip(), b.group(2).strip()) for b in bullets if b]
+        pairs = [(_clean_name(b.group(1)), b.group(2).strip()) for b in bullets if b]
         stated = [lab.lower() for lab in labels]
         if len(pairs) >= 2:
             for name, definition in pairs:
                 if not stated or name.lower() in stated:
                     add(name, definition)
+    prose = _prose(text, labels)
+    if labels or len(prose) >= 2:
+        named = bool(labels)
+        for name, definition in prose:
+            add(name if named else _unstart(name), definition)
+    if not labels and (_CLASSIFY_CUE.search(text) or _CLASSIFY_ASK.search(text)):
+        for name, definition in _any_list(lines):
+            add(name, definition)
     return labels, definitions
+
+
+def _unstart(name: str) -> str:
+    """A name capitalised only because it starts a sentence ("Positive means") is lowercased."""
+    if name[:1].isupper() and name[1:] == name[1:].lower() and " " not in name:
+        return name.lower()
+    return name
+
+
+def _any_list(lines: list[str]) -> list[tuple[str, str]]:
+    """The most plausible label set when the prompt asks for a label but no header names one:
+    the first block of two or more short bullet or numbered lines."""
+    for index, line in enumerate(lines):
+        if _BULLET.match(line):
+            block = _bullet_block(lines, index)
+            if len(block) >= 2:
+                return block
+    return []
 
 
 def find_examples(text: str, labels: list[str]) -> list[tuple[str, str]]:
@@ -272,7 +470,7 @@ def _answer_labels(text: str) -> list[str]:
 def label_spec(messages: list[dict]) -> LabelSpec | None:
     """The label set a classification prompt states, or None if it states none."""
     last = last_user_index(messages)
-    instructions = "\n".join(text_of(m) for m in messages if m.get("role") != "assistant")
+    instructions = "\n\n".join(text_of(m) for m in messages if m.get("role") != "assistant")
     labels, definitions = find_labels(instructions)
     if not labels:
         labels = _answer_labels(instructions)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 
 _STOPWORD_TEXT = """a about above after again against all am an and any are as at be because been
     before
@@ -107,3 +108,36 @@ def weighted_scores(
             score += profile[word] / sum(word in other for other in weighted)
         scores.append(score)
     return scores
+
+
+# --- Lemmas and content tokens (for the meaning-based readers) ---------------------------------
+
+
+def content_tokens(text: str | None, keep_stopwords: bool = False) -> list[str]:
+    """Lowercased words of any alphabet, unstemmed, in order; stopwords and 1-letter words out.
+
+    These are what the embedding model is asked about one by one ("charged", "parcel"), so
+    they keep their real spelling, unlike `words`, whose crude stems the model would not know.
+    """
+    tokens = letter_tokens((text or "").replace("_", " "))
+    if keep_stopwords:
+        return tokens
+    return [t for t in tokens if len(t) > 1 and t not in STOPWORDS]
+
+
+@lru_cache(maxsize=65_536)
+def lemma(word: str) -> str:
+    """The dictionary form of an English word with simplemma ("charged" -> "charge")."""
+    import simplemma
+
+    return simplemma.lemmatize(word, lang="en").lower()
+
+
+def content_lemmas(text: str | None) -> list[str]:
+    """Lemmas of the content words of `text`, in order: inflections match ("refunds" ~ "refund")."""
+    found = []
+    for token in content_tokens(text):
+        base = lemma(token)
+        if base not in STOPWORDS and len(base) > 1:
+            found.append(base)
+    return found
