@@ -20,9 +20,10 @@ The simulator's judge works in two steps a learner can follow:
        judge_false_pass_rate x strictness x (1 + verbosity) x position x (1 + 0.5 T)
    and a true pass becomes FAIL with
        judge_false_fail_rate x (1 - 0.5 x verbosity) x (1 + 0.5 T)
-   strictness = max(0.4, 1 - 0.1 x explicit criteria in the rubric) ("must", "fails",
-   "exactly", "only if", "never", "contradict"...); verbosity = 0 for outputs of 15 words or
-   fewer, rising to 1 at 60 words (long answers look thorough); position = 1.3 when the
+   strictness = max(0.4, 1 - 0.3 x explicit criteria in the rubric): sentences that state a
+   condition on the output against the reference or context, recognised by structure and
+   meaning (criteria(); "must"/"never" alone are no criterion); verbosity = 0 for outputs of
+   15 words or fewer, rising to 1 at 60 words (long answers look thorough); position = 1.3 when the
    reference comes after the output (the judge has made up its mind before it reads it).
 The verdict comes in the format the prompt asks for: JSON, "VERDICT: PASS" lines, a score on
 a stated scale, or a leading PASS/FAIL, with a one-sentence reason.
@@ -33,7 +34,11 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
+import numpy as np
+
+from course.sim import meaning
 from course.sim.skills import facts
 from course.sim.skills.base import Context, Reply
 from course.sim.skills.extract import Filler, dump_json
@@ -42,7 +47,7 @@ from course.sim.skills.prompt import last_user_text, system_text
 from course.sim.skills.text import STOPWORDS, identifier_words, prose_sentences
 
 STRICT_FLOOR = 0.4
-STRICT_STEP = 0.1
+STRICT_STEP = 0.3
 POSITION_FACTOR = 1.3
 SHORT_WORDS, LONG_WORDS = 15, 60
 _MAX_P = 0.95
@@ -318,12 +323,89 @@ def compare(found: Sections) -> Finding:
     return Finding(True, "The output states the reference's key facts and contradicts nothing.")
 
 
+# "A condition on the output, relative to the reference/context, that decides PASS or FAIL".
+CRITERION_PHRASINGS = (
+    "The output fails if it leaves out a fact stated in the reference.",
+    "An answer that contradicts the reference answer is incorrect.",
+    "Pass only if the response gives the same number and unit as the expected answer.",
+    "If the answer cites a passage that does not support its claim, mark it as a fail.",
+    "A response that refuses to answer when the reference has an answer fails.",
+    "PASS means the output agrees with the reference on every key fact; FAIL means it does not.",
+)
+# Rubric or judge-prompt sentences that state no criterion: exhortations, roles, formats, or
+# vague quality words.
+NOT_CRITERION_PHRASINGS = (
+    "Take your time, be careful and never guess.",
+    "You are an expert, strict evaluator.",
+    "Answer with VERDICT: PASS or VERDICT: FAIL and a one-sentence reason.",
+    "The output answers the question well.",
+    "Judge whether the response is good and helpful.",
+)
+CRITERION_MIN = 0.5  # similarity to a criterion phrasing a rubric sentence needs ...
+CRITERION_MARGIN = 0.0  # ... and by how much it must beat the other phrasings
+# A criterion names what is judged, a condition on it, and what it is checked against.
+_JUDGED = re.compile(
+    r"\b(?:outputs?|answers?|responses?|repl(?:y|ies)|candidates?|submissions?|predictions?|"
+    r"completions?|summar(?:y|ies)|it|they|one)\b",
+    re.I,
+)
+_CONDITION = re.compile(
+    r"\b(?:pass\w*|fail\w*|correct|incorrect|wrong|accept\w*|unacceptable|reject\w*|if|when|"
+    r"unless|only|must|contradict\w*|conflict\w*|miss\w*|omit\w*|leav\w*\s+out|drops?|"
+    r"differ\w*|match\w*|agree\w*|disagree\w*|same|invent\w*|fabricat\w*|cit(?:e|es|ing)|"
+    r"support\w*|abstain\w*|refus\w*|counts?\s+as|means?)\b",
+    re.I,
+)
+_OBJECT = re.compile(
+    r"\b(?:reference|expected|gold|ground[\s-]truth|context|sources?|passages?|documents?|"
+    r"handbook|questions?|facts?|numbers?|values?|units?|names?|dates?|citations?|claims?|"
+    r"information|details?|figures?|amounts?|entit(?:y|ies)|ids?|evidence|answerable|"
+    r"unanswerable|key\s+points?)\b",
+    re.I,
+)
+
+
+def criteria(rubric: str) -> list[str]:
+    """The rubric's sentences (or lines) that state a criterion, by structure and meaning.
+
+    A criterion names what is judged (the output, the answer...), a condition on it (fails,
+    only if, contradicts, leaves out...) and what it is checked against (the reference, the
+    context, a number...), and is closer to CRITERION_PHRASINGS than to NOT_CRITERION_PHRASINGS.
+    "Take your time. Never guess. You must focus." states none; "The output answers the
+    question well." names no condition.
+    """
+    return list(_criteria(rubric))
+
+
+@lru_cache(maxsize=4096)
+def _criteria(rubric: str) -> tuple[str, ...]:
+    # Wrapped lines are joined; a blank line, a bullet or a numbered item starts a new part.
+    joined = re.sub(r"\n(?![ \t]*(?:\n|[-*•]|\d+[.)]))", " ", rubric)
+    parts = [p.strip() for p in re.split(r"(?<=[.!?;])\s+|\n", joined) if p.strip()]
+    shaped = [p for p in parts if _CONDITION.search(p) and (_JUDGED.search(p) or _OBJECT.search(p))]
+    if not shaped:
+        return ()
+    rows = meaning.embed(shaped)
+    yes, no = _criterion_profiles()
+    pos, neg = rows @ yes.T, rows @ no.T
+    return tuple(
+        part
+        for index, part in enumerate(shaped)
+        if float(pos[index].max()) >= CRITERION_MIN
+        and float(pos[index].max()) - float(neg[index].max()) >= CRITERION_MARGIN
+    )
+
+
+@lru_cache(maxsize=1)
+def _criterion_profiles() -> tuple[np.ndarray, np.ndarray]:
+    return meaning.embed(list(CRITERION_PHRASINGS)), meaning.embed(list(NOT_CRITERION_PHRASINGS))
+
+
 def strictness(found: Sections, instructions: str) -> float:
-    """max(0.4, 1 - 0.1 x explicit criteria): sentences of the rubric that say what fails."""
+    """max(0.4, 1 - 0.3 x explicit criteria): rubric sentences that state a criterion
+    (criteria(); counted in the rubric section, or in the instructions when there is none)."""
     rubric = found.rubric or instructions
-    parts = re.split(r"(?<=[.!?])\s+|\n", rubric)
-    criteria = sum(1 for part in parts if _CRITERION.search(part))
-    return max(STRICT_FLOOR, 1 - STRICT_STEP * criteria)
+    return max(STRICT_FLOOR, 1 - STRICT_STEP * len(_criteria(rubric)))
 
 
 def verbosity(output: str) -> float:
