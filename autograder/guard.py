@@ -1,0 +1,289 @@
+"""nbgrader preprocessors that decide scores outside the kernel.
+
+``GuardedExecute`` replaces nbgrader's Execute. It runs the notebook cell by cell as nbgrader
+does, and around every test cell it asks the kernel for its state (autograder.kernel_check) and
+compares the answer with the baseline taken before the first cell. It records a verdict per test
+cell in ``resources["autograder"]``: a test cell passes only when its execute_reply says "ok",
+it produced no error output, it did not time out, and the kernel was untouched before and after
+it. Output on stderr (warnings, progress bars) does not matter; neither does an execute_result
+(nbgrader would read it as partial credit). Once the kernel is found tampered, dead, hung or
+out of time, no further cell runs: the rest score 0 with the reason.
+
+``TrustedSaveAutoGrades`` replaces nbgrader's SaveAutoGrades: it writes those verdicts (clamped
+to [0, max]) to the gradebook, never a manual score for an autograded cell, and saves the whole
+record as JSON in the grader's own folder for the report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from pathlib import Path
+from queue import Empty
+from typing import Any
+
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat import NotebookNode
+from nbgrader import utils
+from nbgrader.preprocessors import Execute, SaveAutoGrades
+from traitlets import Float, Integer, List, Unicode
+
+from autograder import kernel_check
+
+TIMEOUT_ENAME = "CellTimeoutError"
+NOT_RUN_ENAME = "NotRun"
+CHECK_TIMEOUT_S = 30.0
+
+
+def _grade_id(cell: NotebookNode) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def is_test_cell(cell: NotebookNode) -> bool:
+    """A code cell nbgrader scores automatically (grade, not solution)."""
+    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
+
+
+def _error(ename: str, evalue: str) -> NotebookNode:
+    traceback = [f"{ename}: {evalue}"]
+    return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=traceback)
+
+
+class GuardedExecute(Execute):
+    """Execute with a kernel-state check around test cells and verdicts decided here."""
+
+    cell_timeout = Integer(120, help="seconds per cell").tag(config=True)
+    deadline = Float(0.0, help="time.monotonic() by which the whole submission must end").tag(
+        config=True
+    )
+    install_roots = List(Unicode(), help="read-only roots of installed code").tag(config=True)
+    max_cell_chars = Integer(20_000, help="output characters kept per cell").tag(config=True)
+    max_notebook_chars = Integer(200_000, help="output characters kept per notebook").tag(
+        config=True
+    )
+
+    def __init__(self, **kwargs: Any) -> None:
+        from autograder.sandbox import SandboxKernelManager
+
+        # nbgrader's Execute passes AsyncKernelManager as an argument, which beats config.
+        kwargs["kernel_manager_class"] = SandboxKernelManager
+        super().__init__(**kwargs)
+
+    def preprocess(self, nb: NotebookNode, resources: dict, km: Any = None) -> tuple:
+        self._record: dict[str, Any] = {"cells": {}, "flags": [], "held": [], "stopped": None}
+        self._baseline: dict | None = None
+        self._held_reason: str | None = None
+        self._notebook_chars = 0
+        resources["autograder"] = self._record
+        try:
+            return super().preprocess(nb, resources, km)
+        except Exception as exc:  # kernel start or shutdown failed: what ran is kept
+            self._stop(f"the kernel failed: {type(exc).__name__}: {exc}"[:300])
+            for cell in nb.cells:
+                if is_test_cell(cell) and _grade_id(cell) not in self._record["cells"]:
+                    self._verdict(cell, False, f"not run: {self._record['stopped']}")
+            return nb, resources
+
+    # -- per cell -------------------------------------------------------------------------
+
+    def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple:
+        if cell.cell_type != "code":
+            return cell, resources
+        test = is_test_cell(cell)
+        label = _grade_id(cell) or f"cell {index + 1}"
+        if self._record["stopped"] is None and self._baseline is None:
+            self._baseline = self._state(CHECK_TIMEOUT_S)
+            if self._baseline is None:
+                self._stop("the kernel did not answer the grader's first state check")
+        if self._record["stopped"] is None and time.monotonic() >= self.deadline > 0:
+            self._stop("the submission ran out of its total time limit")
+        if self._record["stopped"] is None and test:
+            self._check_state(f"before {label}")
+        if self._record["stopped"] is not None:
+            cell.outputs = [_error(NOT_RUN_ENAME, f"not run: {self._record['stopped']}")]
+            if test:
+                self._verdict(cell, False, f"not run: {self._record['stopped']}")
+            return cell, resources
+
+        self._cell_chars = 0
+        self._cell_truncated = False
+        self._reply_status: str | None = None
+        self.timeout = self._cell_budget()
+        try:
+            cell, resources = super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            died = "the kernel died while running this cell"
+            cell.outputs.append(_error("DeadKernelError", died))
+            self._stop(f"the kernel died in {label} (killed, crashed or out of memory)")
+        except CellTimeoutError:
+            cell.outputs.append(_error(TIMEOUT_ENAME, f"no output from the kernel in {label}"))
+            self._stop(f"the kernel stopped answering in {label}")
+        except Exception as exc:  # anything nbclient raises ends the run, never the report
+            cell.outputs.append(_error(type(exc).__name__, str(exc)[:300]))
+            self._stop(f"running {label} failed: {type(exc).__name__}")
+        timed_out = self._timed_out(cell)
+        if timed_out:
+            self._readable_timeout(cell, label)
+            if self._record["stopped"] is None and self._state(10.0) is None:
+                self._stop(f"the kernel stopped answering after the time limit in {label}")
+        if test:
+            after_ok = self._record["stopped"] is None and self._check_state(f"during {label}")
+            errors = [o for o in cell.outputs if o.get("output_type") == "error"]
+            if self._reply_status != "ok" or errors or timed_out or not after_ok:
+                reason = "timed out" if timed_out else self._failure(errors, after_ok)
+                self._verdict(cell, False, reason)
+            elif self._held_reason:
+                self._verdict(cell, False, f"held for a person: {self._held_reason}", held=True)
+            else:
+                self._verdict(cell, True, None)
+        return cell, resources
+
+    def on_cell_executed(self, **kwargs: Any) -> None:
+        self._reply_status = kwargs["execute_reply"]["content"].get("status")
+        super().on_cell_executed(**kwargs)
+
+    def output(self, outs: list, msg: dict, display_id: str | None, cell_index: int) -> Any:
+        """Keep at most max_cell_chars per cell and max_notebook_chars per notebook."""
+        if msg["msg_type"] == "error":  # always kept (LimitOutput trims it): the verdict needs it
+            return super().output(outs, msg, display_id, cell_index)
+        size = len(json.dumps(msg.get("content", {}), default=str))
+        over_cell = self._cell_chars + size > self.max_cell_chars
+        if over_cell or self._notebook_chars + size > self.max_notebook_chars:
+            if not self._cell_truncated:
+                self._cell_truncated = True
+                outs.append(
+                    NotebookNode(output_type="stream", name="stdout", text="\n[output truncated]\n")
+                )
+            return None
+        self._cell_chars += size
+        self._notebook_chars += size
+        return super().output(outs, msg, display_id, cell_index)
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _cell_budget(self) -> int:
+        if self.deadline <= 0:
+            return self.cell_timeout
+        left = self.deadline - time.monotonic()
+        return max(1, min(self.cell_timeout, int(left) + 1))
+
+    def _timed_out(self, cell: NotebookNode) -> bool:
+        return any(o.get("ename") == TIMEOUT_ENAME for o in cell.outputs if "ename" in o)
+
+    def _readable_timeout(self, cell: NotebookNode, label: str) -> None:
+        for output in cell.outputs:
+            if output.get("ename") == TIMEOUT_ENAME:
+                output.evalue = f"{label} did not finish within {self.timeout} s"
+                output.traceback = [f"{TIMEOUT_ENAME}: {output.evalue}"]
+
+    @staticmethod
+    def _failure(errors: list, after_ok: bool) -> str:
+        if not after_ok:
+            return "the kernel was tampered with while it ran"
+        if errors:
+            return f"raised {errors[-1].get('ename', 'an error')}"
+        return "the kernel reported an error"
+
+    def _verdict(self, cell: NotebookNode, passed: bool, reason: str | None, held: bool = False):
+        self._record["cells"][_grade_id(cell)] = {"passed": passed, "reason": reason, "held": held}
+
+    def _stop(self, reason: str) -> None:
+        if self._record["stopped"] is None:
+            self._record["stopped"] = reason
+
+    def _check_state(self, when: str) -> bool:
+        """True when the kernel is as the baseline; otherwise flags, and stops on tampering."""
+        current = self._state(CHECK_TIMEOUT_S)
+        if current is None or self._baseline is None:
+            self._record["flags"].append(f"{when}: the kernel did not answer the state check")
+            self._stop(f"the kernel was tampered with ({when})")
+            return False
+        verdict = kernel_check.compare(self._baseline, current)
+        for line in verdict.suspect:
+            if line not in self._record["held"]:
+                self._record["held"].append(line)
+                self._record["flags"].append(f"{when}: {line}")
+                self._held_reason = line
+        if verdict.tampered:
+            self._record["flags"] += [f"{when}: {line}" for line in verdict.tampered[:20]]
+            self._stop(f"the kernel was tampered with ({when})")
+            return False
+        return True
+
+    def _state(self, timeout: float) -> dict | None:
+        nonce = kernel_check.new_nonce()
+        code = kernel_check.snippet(nonce, list(self.install_roots))
+        try:
+            text = run_sync(self._run_silent)(code, timeout)
+        except Exception:
+            return None
+        return None if text is None else kernel_check.parse_answer(text, nonce)
+
+    async def _run_silent(self, code: str, timeout: float) -> str | None:
+        """Run ``code`` silently; its stdout, or None when the kernel does not answer in time."""
+        assert self.kc is not None
+        msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        chunks: list[str] = []
+
+        async def iopub() -> None:
+            while True:
+                msg = await self.kc.get_iopub_msg(timeout=timeout)
+                if msg["parent_header"].get("msg_id") != msg_id:
+                    continue
+                content = msg["content"]
+                if msg["msg_type"] == "stream" and content.get("name") == "stdout":
+                    chunks.append(content.get("text", ""))
+                elif msg["msg_type"] == "status" and content.get("execution_state") == "idle":
+                    return
+
+        async def shell() -> str:
+            while True:
+                reply = await self.kc.get_shell_msg(timeout=timeout)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    return reply["content"].get("status", "")
+
+        try:
+            _, status = await asyncio.wait_for(asyncio.gather(iopub(), shell()), timeout)
+        except (TimeoutError, Empty):
+            return None
+        return "".join(chunks) if status == "ok" else None
+
+
+class TrustedSaveAutoGrades(SaveAutoGrades):
+    """Write the grader's verdicts to the gradebook and to ``record_path`` (JSON)."""
+
+    record_path = Unicode("", help="where the verdicts of this notebook are saved").tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple:
+        record = resources.setdefault(
+            "autograder", {"cells": {}, "flags": [], "held": [], "stopped": "not executed"}
+        )
+        record["manual"] = {}
+        self._autograder = record
+        nb, resources = super().preprocess(nb, resources)
+        if self.record_path:
+            Path(self.record_path).write_text(json.dumps(record, indent=1, sort_keys=True))
+        return nb, resources
+
+    def _add_score(self, cell: NotebookNode, resources: dict) -> None:
+        grade_id = cell.metadata["nbgrader"]["grade_id"]
+        grade = self.gradebook.find_grade(
+            grade_id, self.notebook_id, self.assignment_id, self.student_id
+        )
+        max_points = float(cell.metadata["nbgrader"]["points"])
+        grade.manual_score = None  # a fresh gradebook: nothing manual can be true yet
+        if is_test_cell(cell):
+            verdict = self._autograder["cells"].get(grade_id) or {"passed": False}
+            score = max_points if verdict.get("passed") else 0.0
+            grade.auto_score = min(max(score, 0.0), max_points)
+            grade.needs_manual_grade = bool(verdict.get("held"))
+        else:
+            auto_score, _ = utils.determine_grade(cell, self.log)
+            grade.auto_score = None if auto_score is None else min(max(auto_score, 0.0), max_points)
+            grade.needs_manual_grade = auto_score is None
+            self._autograder["manual"][grade_id] = {"answered": auto_score is None}
+        with contextlib.suppress(Exception):
+            self.gradebook.db.commit()

@@ -1,0 +1,235 @@
+"""The kernel-state check: a snippet the grader runs in the kernel, and the grader-side verdict.
+
+Before the first cell the grader records a baseline of everything that decides what a cell
+does and how its outcome is reported: IPython's input and AST transformers, event callbacks,
+the shell's, kernel's, display hook's and session's methods, sys.displayhook/excepthook, trace
+and profile functions, import hooks, builtins, math/operator/cmath and the slots of the
+built-in value types. Before and after every test cell it asks again and compares, outside the
+kernel. The answer must carry a fresh nonce; a missing or garbled answer is tampering too.
+
+It also lists objects that learner code put into installed modules (``math.isclose = ...``,
+``course.evals.text.normalise = ...``) and learner classes that define comparison dunders
+(objects that compare equal to anything). Code counts as the learner's when its file is not
+under one of the read-only install roots the grader passes in.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+
+MARKER = "AUTOGRADER-STATE"
+
+# Runs in the kernel in a fresh namespace; must not rely on anything the learner can shadow in
+# the user namespace. It prints one line: MARKER-<nonce>:<json>.
+_SNIPPET = r'''
+def _check(nonce, roots):
+    import builtins, sys, json, math, operator, cmath, threading, types, functools
+    ip = get_ipython()
+    learner_hint = ("<ipython-input", "<stdin>")
+
+    def _unwrap(obj):
+        for _ in range(4):
+            if isinstance(obj, functools.partial):
+                obj = obj.func
+            elif isinstance(obj, (types.MethodType, staticmethod, classmethod)):
+                obj = obj.__func__
+            else:
+                break
+        return obj
+
+    def code_file(obj):
+        obj = _unwrap(obj)
+        code = getattr(obj, "__code__", None)
+        if isinstance(code, types.CodeType):
+            return code.co_filename
+        if isinstance(obj, type):
+            return "<__main__>" if obj.__module__ == "__main__" else None
+        if type(obj).__module__ == "__main__":
+            return "<__main__>"
+        return None
+
+    def learner(obj):
+        name = code_file(obj)
+        if name is None or name.startswith(("<frozen", "<decorator-gen")):
+            return False
+        if name.startswith(learner_hint) or name == "<__main__>":
+            return True
+        if name.startswith("<"):  # exec'd code: the learner's only if it runs in __main__
+            globs = getattr(_unwrap(obj), "__globals__", None)
+            return isinstance(globs, dict) and globs.get("__name__") == "__main__"
+        # Relative names are compiled extensions (Cython); cells live in absolute temp files.
+        return name.startswith("/") and not name.startswith(roots)
+
+    def ident(obj):
+        mod = getattr(obj, "__module__", None) or type(obj).__module__
+        qual = getattr(obj, "__qualname__", None) or type(obj).__qualname__
+        return f"{mod}.{qual}#{id(obj)}#{'L' if learner(obj) else 'I'}"
+
+    out = {"nonce": nonce, "lists": {}, "ids": {}, "planted": [], "comparisons": []}
+    itm = ip.input_transformer_manager
+    lists = {
+        "input_transformers_cleanup": itm.cleanup_transforms,
+        "input_line_transforms": itm.line_transforms,
+        "input_token_transformers": itm.token_transformers,
+        "input_transformers_post": ip.input_transformers_post,
+        "ast_transformers": ip.ast_transformers,
+        "sys.meta_path": sys.meta_path,
+        "sys.path_hooks": sys.path_hooks,
+    }
+    for name, cbs in ip.events.callbacks.items():
+        lists["events." + name] = cbs
+    for name, seq in lists.items():
+        out["lists"][name] = [ident(x) for x in seq]
+    ids = out["ids"]
+    for name in ("displayhook", "breakpointhook", "stdout", "stderr"):
+        ids["sys." + name] = ident(getattr(sys, name, None))
+    ids["sys.gettrace()"] = repr(sys.gettrace())
+    ids["sys.getprofile()"] = repr(sys.getprofile())
+    ids["threading.gettrace()"] = repr(getattr(threading, "gettrace", lambda: None)())
+    ids["threading.getprofile()"] = repr(getattr(threading, "getprofile", lambda: None)())
+    for mod in (builtins, math, operator, cmath):
+        for key, value in list(vars(mod).items()):
+            if key not in ("_", "__", "___", "input", "raw_input"):  # ipykernel resets input
+                ids[f"{mod.__name__}.{key}"] = id(value)
+    for t in (object, type, str, bytes, int, float, complex, bool, list, tuple, dict, set,
+              frozenset, BaseException, AssertionError):
+        for key, value in vars(t).items():
+            ids[f"{t.__name__}.{key}"] = id(value)
+    owners = {"shell": ip, "kernel": getattr(ip, "kernel", None), "displayhook": ip.displayhook,
+              "display_pub": ip.display_pub, "compile": ip.compile,
+              "session": getattr(getattr(ip, "kernel", None), "session", None)}
+    for label, owner in owners.items():
+        if owner is None:
+            continue
+        for cls in type(owner).__mro__[:-1]:
+            for key, value in vars(cls).items():
+                if callable(value) or isinstance(value, (staticmethod, classmethod, property)):
+                    ids[f"{label}:{cls.__name__}.{key}"] = id(value)
+        ids[f"{label}:class"] = id(type(owner))
+        for key, value in list(vars(owner).items()):
+            if callable(value) and not isinstance(value, type):
+                ids[f"{label}.{key}"] = ident(value)
+        for key, value in list(getattr(owner, "_trait_values", {}).items()):
+            if callable(value) and not isinstance(value, type):
+                ids[f"{label}.{key}"] = ident(value)
+    for modname, mod in list(sys.modules.items()):
+        if modname in ("__main__", "__mp_main__"):  # ipykernel aliases __main__ for multiprocessing
+            continue
+        if not isinstance(mod, types.ModuleType):
+            out["planted"].append(f"sys.modules[{modname!r}] is a {type(mod).__name__}")
+            continue
+        try:
+            items = list(vars(mod).items())
+        except TypeError:
+            continue
+        for key, value in items:
+            if key.startswith("__") or isinstance(value, types.ModuleType):
+                continue
+            if learner(value):
+                out["planted"].append(f"{modname}.{key} = learner code ({ident(value)})")
+    seen, stack = set(), [object]
+    dunders = ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__bool__", "__len__")
+    while stack:
+        cls = stack.pop()
+        if id(cls) in seen:
+            continue
+        seen.add(id(cls))
+        try:
+            stack.extend(type.__subclasses__(cls))
+        except TypeError:
+            continue
+        if not (cls.__module__ == "__main__" or learner(cls)):
+            continue
+        own = vars(cls)
+        params = own.get("__dataclass_params__")
+        for name in dunders:
+            fn = own.get(name)
+            if fn is None:
+                continue
+            generated = params is not None and code_file(fn) == "<string>"  # @dataclass made it
+            if not generated and (learner(fn) or not hasattr(fn, "__code__")):
+                out["comparisons"].append(f"class {cls.__qualname__} defines {name}")
+    print("AUTOGRADER-STATE-" + nonce + ":" + json.dumps(out, sort_keys=True))
+'''
+
+
+def snippet(nonce: str, roots: list[str]) -> str:
+    """The code the grader executes (silently) in the kernel for one state check."""
+    return (
+        f"exec({_SNIPPET!r}, _ns := {{'__name__': '__autograder__', 'get_ipython': get_ipython}})\n"
+        f"_ns['_check']({nonce!r}, {tuple(roots)!r}); del _ns"
+    )
+
+
+def new_nonce() -> str:
+    """A fresh, unguessable token per check."""
+    return secrets.token_hex(16)
+
+
+# Callbacks the kernel's own libraries register on IPython events as a notebook runs.
+BENIGN_CALLBACK_MODULES = ("matplotlib.", "matplotlib_inline.", "IPython.", "ipykernel.")
+
+
+@dataclass
+class StateVerdict:
+    """What one check found: ``tampered`` loses the cell; ``suspect`` holds it for a person."""
+
+    tampered: list[str] = field(default_factory=list)
+    suspect: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not self.tampered and not self.suspect
+
+
+def parse_answer(text: str, nonce: str) -> dict | None:
+    """The JSON answer for ``nonce`` from the check's stdout, or None when absent or garbled."""
+    prefix = f"{MARKER}-{nonce}:"
+    found = [line[len(prefix) :] for line in text.splitlines() if line.startswith(prefix)]
+    if len(found) != 1:
+        return None
+    try:
+        answer = json.loads(found[0])
+    except ValueError:
+        return None
+    if not isinstance(answer, dict) or answer.get("nonce") != nonce:
+        return None
+    for key, kind in (("lists", dict), ("ids", dict), ("planted", list), ("comparisons", list)):
+        if not isinstance(answer.get(key), kind):
+            return None
+    return answer
+
+
+def _benign(entry: str) -> bool:
+    name, _, rest = entry.partition("#")
+    return name.startswith(BENIGN_CALLBACK_MODULES) and rest.endswith("#I")
+
+
+def compare(baseline: dict, current: dict) -> StateVerdict:
+    """Differences between the baseline answer and a later one, as evidence lines."""
+    verdict = StateVerdict()
+    for name in sorted(set(baseline["lists"]) | set(current["lists"])):
+        before = baseline["lists"].get(name, [])
+        now = current["lists"].get(name, [])
+        added = [e for e in now if e not in before]
+        removed = [e for e in before if e not in now]
+        if name.startswith("events."):
+            added = [e for e in added if not _benign(e)]
+            removed = [e for e in removed if not _benign(e)]
+        for entry in added:
+            verdict.tampered.append(f"{name}: added {entry.split('#')[0]}")
+        for entry in removed:
+            verdict.tampered.append(f"{name}: removed {entry.split('#')[0]}")
+    before_ids, now_ids = baseline["ids"], current["ids"]
+    for key in sorted(set(before_ids) | set(now_ids)):
+        if before_ids.get(key) != now_ids.get(key):
+            change = "replaced"
+            if key not in before_ids or key not in now_ids:
+                change = "added" if key not in before_ids else "removed"
+            verdict.tampered.append(f"{key} {change}")
+    planted = [p for p in current["planted"] if p not in baseline["planted"]]
+    verdict.tampered += [f"planted: {p}" for p in planted]
+    verdict.suspect += [c for c in current["comparisons"] if c not in baseline["comparisons"]]
+    return verdict
