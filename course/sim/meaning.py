@@ -97,7 +97,7 @@ def closest_sentence(text: str, description: Sequence[str]) -> tuple[float, str]
     return float(grid.max()), parts[int(row)]
 
 
-# --- Helpers added for tool choice (course/sim/skills/tools.py); existing functions above unchanged.
+# --- Helpers added for tool choice (course/sim/skills/tools.py); functions above unchanged.
 
 
 @lru_cache(maxsize=_CACHE_SIZE)

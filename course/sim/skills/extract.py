@@ -260,7 +260,10 @@ class Filler:
             return finders.iso_date(found) if fmt == "date" else found
         typed = [
             (fmt == "email" or "email" in hint, finders.EMAIL),
-            (fmt in ("uri", "url") or re.search(r"\burl\b|website|link|uri", hint), finders.URL),
+            (
+                fmt in ("uri", "url") or re.search(r"\burl\b|website|\blink\b|\buri\b", hint),
+                finders.URL,
+            ),
             ("phone" in hint or fmt == "phone", finders.PHONE),
             (
                 fmt in ("date", "date-time") or re.search(r"\bdate\b|\bday\b|deadline", hint),

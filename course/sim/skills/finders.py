@@ -15,8 +15,12 @@ from course.sim.skills.text import identifier_words, sentences, stem, words
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 URL = re.compile(r"\bhttps?://[^\s)<>\"']+|\bwww\.[^\s)<>\"']+")
+# Seven to fifteen digits in two to five groups, with an optional +country code or (area code):
+# "+44 7700 900123", "(555) 010-4477", "030 1234 5678". A date or an amount is not a phone.
 PHONE = re.compile(
-    r"(?<![\w-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?)?\d{3,4}[\s.-]\d{3,4}(?:[\s.-]\d{2,4})?(?![\w-])"
+    r"(?<![\w-])(?=\+?(?:[\s.()-]{0,2}\d){7,15}(?![\d]))"
+    r"(?!\d{4}-\d{1,2}-\d{1,2}\b|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b)"
+    r"(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,5}(?:[\s.-]\d{2,6}){1,4}(?![\w-])"
 )
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 DATE = re.compile(
