@@ -2,7 +2,10 @@
 
 The mechanism, in the order it runs (docs/SIMULATOR.md has the numbers):
 1. Match: the question's content words (stemmed; numbers, identifiers and hyphenated names
-   weigh 2, capitalised names 1.5, other words 1) against every sentence of every passage.
+   weigh 2, capitalised names 1.5, other words 1) against every sentence of every passage,
+   blended with meaning (course.sim.meaning): a sentence whose cosine with the question
+   exceeds SEMANTIC_FLOOR gains SEMANTIC_RANK x the question's weight x the excess in score
+   and SEMANTIC_COVERAGE x the excess in coverage, so a paraphrased question still finds it.
    A sentence scores the weights of the question words it holds, each times an IDF factor
    (1 + ln(sentences / sentences holding the word)) - a word in the passage's title or the
    heading above counts as in the sentence -, plus 0.3 x those its passage holds
@@ -33,6 +36,7 @@ import random
 import re
 from dataclasses import dataclass
 
+from course.sim import meaning
 from course.sim.skills import facts
 from course.sim.skills.base import Context, Reply
 from course.sim.skills.extract import Filler, dump_json, prompt_schema, wants_json
@@ -45,6 +49,9 @@ CONTEXT_COVERAGE = 0.5  # ... and for coverage
 TYPE_BONUS = 1.5  # a sentence holding a value of the asked-for kind
 SUPERSEDED_FACTOR = 0.5
 NEAR_TIE = 0.9
+SEMANTIC_FLOOR = 0.35  # cosine below which meaning adds nothing (unrelated text sits ~0.1-0.35)
+SEMANTIC_RANK = 0.25  # rank: + this x the question's weight x (cosine - floor)
+SEMANTIC_COVERAGE = 1.5  # coverage: + this x (cosine - floor)
 _MAX_P = 0.95
 _MAX_WORDS = 60
 
@@ -171,6 +178,16 @@ def _is_title(line: str) -> bool:
     return len(line.split()) <= 8 and not re.search(r"[.!?]$", line)
 
 
+def semantic_closeness(question: str, candidates: list[Sentence]) -> list[float]:
+    """How much closer than SEMANTIC_FLOOR each sentence is to the question in meaning
+    (course.sim.meaning cosine minus the floor, at least 0): a paraphrased question still
+    finds the sentence that answers it, though it shares few of its words."""
+    if not candidates:
+        return []
+    sims = meaning.similarities(question, [c.text for c in candidates])
+    return [max(0.0, float(value) - SEMANTIC_FLOOR) for value in sims]
+
+
 def rank(task: QATask, weights: dict[str, float], candidates: list[Sentence]) -> list[Scored]:
     """Candidates by score, best first (ties: earlier first); formula in the module docstring."""
     total = sum(weights.values()) or 1.0
@@ -179,14 +196,16 @@ def rank(task: QATask, weights: dict[str, float], candidates: list[Sentence]) ->
     idf = {t: 1 + math.log(n / df[t]) if df[t] else 0.0 for t in weights}
     passage_terms = [set(words(p.text)) for p in task.passages]
     kind = facts.answer_type(task.question)
+    close = semantic_closeness(task.question, candidates)
     scored = []
-    for sentence in candidates:
+    for sentence, nearness in zip(candidates, close, strict=True):
         inside = [t for t in weights if t in sentence.about]
         around = [
             t for t in weights if t not in sentence.about and t in passage_terms[sentence.passage]
         ]
         score = sum(weights[t] * idf[t] for t in inside)
         score += CONTEXT_WEIGHT * sum(weights[t] * idf[t] for t in around)
+        score += SEMANTIC_RANK * total * nearness
         if kind != "sentence" and facts.value_of(kind, sentence.text):
             score *= TYPE_BONUS
         if task.passages[sentence.passage].superseded:
@@ -194,7 +213,7 @@ def rank(task: QATask, weights: dict[str, float], candidates: list[Sentence]) ->
         covered = sum(weights[t] for t in inside) + CONTEXT_COVERAGE * sum(
             weights[t] for t in around
         )
-        scored.append(Scored(sentence, score, covered / total))
+        scored.append(Scored(sentence, score, covered / total + SEMANTIC_COVERAGE * nearness))
     order = sorted(range(len(scored)), key=lambda i: (-scored[i].score, i))
     return [scored[i] for i in order]
 
