@@ -279,6 +279,8 @@ def _bullet_block(lines: list[str], start: int) -> list[tuple[str, str]]:
             if found:
                 break
             continue
+        if not found and _header_rest(line) == "":
+            continue  # a second header line ("labels:" under "Allowed labels:")
         if indented is None:
             indented, bulleted = line[:1].isspace(), bool(_BULLET.match(line))
         elif not line[:1].isspace() and not _BULLET.match(line) and (indented or bulleted):
@@ -374,15 +376,9 @@ def find_labels(text: str) -> tuple[list[str], dict[str, str]]:
             definitions[existing] = definition
 
     for index, line in enumerate(lines):
-        header = (
-            _HEADER.match(line)
-            or _ONE_OF.search(line)
-            or _CHOOSE.search(line)
-            or _CLASSIFY_AS.search(line)
-        )
-        if not header:
+        rest = _header_rest(line)
+        if rest is None:
             continue
-        rest = header.group(1).strip()
         filler = _FILLER_REST.fullmatch(rest) is not None
         items = [] if filler else _split_labelled(rest)
         if len(items) >= 2 or (items and _HEADER.match(line)):
@@ -412,6 +408,27 @@ def find_labels(text: str) -> tuple[list[str], dict[str, str]]:
         for name, definition in _any_list(lines):
             add(name, definition)
     return labels, definitions
+
+
+def _header_rest(line: str) -> str | None:
+    """What follows the label-set header on `line`, or None if it has none.
+
+    Every header form is tried; a match that starts inside parentheses ("(... either way)")
+    is no header, and of the rest the one listing the most items wins.
+    """
+    best: tuple[int, str] | None = None
+    for pattern in (_HEADER, _ONE_OF, _CHOOSE, _CLASSIFY_AS):
+        match = pattern.match(line) if pattern is _HEADER else pattern.search(line)
+        if not match:
+            continue
+        before = line[: match.start(1)]
+        if before.count("(") > before.count(")") or before.count("[") > before.count("]"):
+            continue
+        rest = match.group(1).strip()
+        count = len(_split_labelled(rest)) if rest else 0
+        if best is None or count > best[0]:
+            best = (count, rest)
+    return None if best is None else best[1]
 
 
 def _unstart(name: str) -> str:
