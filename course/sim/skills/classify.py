@@ -6,8 +6,11 @@ Two separate things decide the answer, and a learner can see both (`Decision`):
    payload, never the instructions around it), all from `course.sim.meaning` (a small static
    embedding model) and simplemma lemmas:
    - `sent`: cosine of the whole input with the label's profile "name: definition";
-   - `align`: every content word of the input is matched to its closest word in each profile;
-     words that point at one label more than at the others vote for it (charged ~ charges);
+   - `parts`: the best cosine with one part of the definition (cut at commas, "or", "and"),
+     so one clause of a long definition can match on its own;
+   - `align`: every content word of the input is matched to its closest word in each profile
+     (a match counts above cosine MATCH_FLOOR); words that match one label better than the
+     others vote for it (charged ~ charges, parcel ~ delivery);
    - `lex`: shared lemmas between the input and the profile (exact and inflected matches count
      strongly), a lemma used by several labels counting less, examples' lemmas half;
    - `examples`: cosine of the input with the label's nearest few-shot example.
@@ -53,8 +56,7 @@ _MAX_ERROR = 0.95
 EXAMPLE_WEIGHT = 0.5  # an example's lemmas count half: they carry incidental words too
 # How the four readings add up (raw score, before the background z-score).
 WEIGHTS = {"sent": 1.0, "parts": 1.0, "align": 0.5, "lex": 0.12, "examples": 1.0}
-ALIGN_MODE = "match"
-MATCH_FLOOR = 0.3
+MATCH_FLOOR = 0.3  # a word pair less similar than this is no match at all
 CLEAR_Z = 1.25  # background standard deviations a label must stand out by to be "clear evidence"
 SD_FLOOR = 0.02  # a label whose background scores hardly vary must not get huge z-scores
 GUESS_SCALE = 0.5  # with no clear evidence, a label 0.5 sd below the top is e times less likely
@@ -231,15 +233,9 @@ def _raw(text: str, profile: _Profile) -> np.ndarray:
     if tokens:
         token_vectors = meaning.embed(tokens)
         grid = np.stack([(token_vectors @ words.T).max(axis=1) for words in profile.words], 1)
-        if ALIGN_MODE == "avg":
-            spread = grid - grid.mean(axis=1, keepdims=True)
-            weight = np.abs(spread).max(axis=1, keepdims=True) ** 2
-            if float(weight.sum()) > 0:
-                align = (spread * weight).sum(axis=0) / float(weight.sum())
-        else:
-            match = np.maximum(grid - MATCH_FLOOR, 0.0) / (1 - MATCH_FLOOR)
-            spread = match - match.mean(axis=1, keepdims=True)
-            align = spread.sum(axis=0) / math.sqrt(len(tokens))
+        match = np.maximum(grid - MATCH_FLOOR, 0.0) / (1 - MATCH_FLOOR)
+        spread = match - match.mean(axis=1, keepdims=True)
+        align = spread.sum(axis=0) / math.sqrt(len(tokens))
     lemmas = set(content_lemmas(text))
     lex = np.zeros(n, dtype=np.float32)
     for lemma in lemmas:
