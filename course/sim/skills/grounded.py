@@ -27,6 +27,8 @@ The mechanism, in the order it runs (docs/SIMULATOR.md has the numbers):
    from any passage, or, with no passages, a made-up one. That is a hallucination, and the
    reply says so in its behaviours ("fabricated"); it can be right by luck.
 Citations ([label] after each sentence) are added when the instructions ask for them.
+Before all this, an order planted in a passage (indirect injection, injection.py) may be
+obeyed: the answer is then what the order demands, with the behaviour "injected".
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import re
 from dataclasses import dataclass
 
 from course.sim import meaning
-from course.sim.skills import facts
+from course.sim.skills import facts, injection
 from course.sim.skills.base import Context, Reply
 from course.sim.skills.extract import Filler, dump_json, prompt_schema, wants_json
 from course.sim.skills.passages import QATask
@@ -380,7 +382,7 @@ def _clean(sentence: str) -> str:
 
 def render(task: QATask, outcome: Outcome) -> str:
     """The answer text, with [label] citations after each sentence if the prompt asks."""
-    if outcome.behaviour == "abstained":
+    if outcome.behaviour in ("abstained", "injected"):
         return outcome.texts[0]
     pieces = []
     for index, text in enumerate(outcome.texts):
@@ -408,7 +410,7 @@ def as_json(ctx: Context, task: QATask, outcome: Outcome) -> str:
     resolved, _ = filler.resolve(schema)
     properties = resolved.get("properties", {})
     required = resolved.get("required", list(properties))
-    abstained = outcome.behaviour == "abstained"
+    abstained = outcome.behaviour in ("abstained", "injected")
     labels = [] if abstained else [task.passages[i].label for i in outcome.passages]
     bare = " ".join(_clean(t) for t in outcome.texts)
     result: dict = {}
@@ -444,6 +446,10 @@ def _empty(kind: str) -> object:
 
 def grounded(ctx: Context, task: QATask) -> Reply:
     """Answer the task's question (module docstring), as text or as the JSON asked for."""
-    outcome = decide(ctx, task)
+    planted = injection.obeyed_in_passages(ctx, [p.text for p in task.passages])
+    if planted is not None:  # an order planted in a retrieved passage (indirect injection)
+        outcome = Outcome([injection.demanded_text(planted, ctx.request.messages)], [], "injected")
+    else:
+        outcome = decide(ctx, task)
     text = as_json(ctx, task, outcome) if wants_json(ctx) else render(task, outcome)
     return Reply(content=text, behaviours=[outcome.behaviour] if outcome.behaviour else [])

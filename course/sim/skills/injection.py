@@ -43,6 +43,7 @@ then carries the behaviour "injected" (SimResult.behaviours, "+injected" in x-si
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from dataclasses import dataclass
@@ -54,7 +55,7 @@ from course.sim import meaning
 from course.sim.skills import lexicon
 from course.sim.skills.base import Context
 from course.sim.skills.prompt import delimited_spans, last_user_text, system_text
-from course.sim.skills.text import letter_tokens, stem
+from course.sim.skills.text import STOPWORDS, letter_tokens, stem
 
 _MAX_P = 0.95
 DELIMITED_FACTOR = 0.5
@@ -190,7 +191,6 @@ POLICY = re.compile(
     r"|\buntrusted\b|\bdata,?\s+not\s+(?:instructions|commands)\b",
     re.I,
 )
-_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
 _REVEAL = re.compile(
     r"\b(?:reveal|print|show|repeat|output|display|leak|tell\s+me|give\s+me|write\s+out)\b"
     r"[^.\n]{0,30}?\b(?:system\s+(?:prompt|message)|instructions|prompt)\b",
@@ -213,16 +213,21 @@ _MODEL = (
     r"model|classifier|summari[sz]er|automated\s+(?:system|tool|assistant|reader)|"
     r"(?:ai|automated)\s+agent|machine)"
 )
+# Who can be addressed at the start of a line ("AI:", "Dear assistant,"): not a bare "Model:",
+# which is a product field.
+_VOCATIVE = (
+    r"(?:ai|a\.i\.|assistant|chat\s?bot|bot|llm|gpt|(?:ai|language|large\s+language)\s+model|"
+    r"automated\s+(?:system|tool|assistant|reader)|(?:ai|automated)\s+agent)"
+)
 ADDRESSED = re.compile(
     rf"^\W*(?:(?:hey|hi|hello|dear|attention|note|message|memo|reminder|p\.?s\.?|important)\W+)*"
-    rf"(?:(?:to|for)\s+)?(?:the\s+|any\s+|all\s+|every\s+)?{_MODEL}s?\s*[,:;!\-—]"
+    rf"(?:(?:to|for)\s+)?(?:the\s+|any\s+|all\s+|every\s+)?{_VOCATIVE}s?\s*[,:;!\-—]"
     rf"|\b(?:note|message|memo|instructions?|reminder|notice)\s+(?:to|for)\s+(?:the\s+|any\s+|"
     rf"all\s+|every\s+)?(?:\w+\s+)?{_MODEL}s?\b"
     rf"|\b(?:dear|hey|hi|hello|attention)\s+(?:\w+\s+)?{_MODEL}\b"
     rf"|\bif\s+you\s*(?:'re|are)\s+(?:an?|the|some)\s+(?:\w+\s+)?{_MODEL}"
     rf"|\bas\s+(?:an?|the)\s+(?:\w+\s+)?{_MODEL}\s+(?:\w+ing)\b"
-    rf"|\b{_MODEL}s?\s+(?:reading|processing|handling|summari[sz]ing|classifying|parsing|that\s+"
-    rf"reads?)\s+(?:this|these|the)\b"
+    rf"|\b{_MODEL}s?\s+(?:\w+ing|that\s+reads?)\s+(?:this|these|the|my|our)\b"
     rf"|\b(?:the|this|any)\s+{_MODEL}\s+(?:must|should|shall|will\s+now|needs?\s+to|has\s+to|"
     rf"is\s+to|is\s+required\s+to|may\s+only)\b"
     rf"|\b(?:when|before|while|after)\s+you\s+(?:summari[sz]e|classify|categori[sz]e|label|"
@@ -284,7 +289,7 @@ _OUTPUT_VERB = (
 _SET_FIELD = (
     r"(?:set|change|put|switch|update)\s+(?:the\s+|its\s+|this\s+|my\s+)?(?:\w+\s+)?"
     r"(?:priority|category|label|class|status|verdict|sentiment|score|rating|intent|field|"
-    r"classification|answer|output|result|decision)"
+    r"classification|answer|output|result|decision)|(?:set|put|switch)\s+(?:this|it)\s+(?:to|as)"
 )
 # Where an imperative starts: the sentence start, after punctuation, or after a softener/joiner.
 _LEAD = r"(?:^\W*|[,;:.!?]\s*|\b(?:and|then|please|kindly|just|simply|now|instead|only|also)\s+)"
@@ -309,7 +314,7 @@ TARGET = re.compile(
     r"please|regardless|immediately|at\s+the\s+end|and\s+nothing\s+else))",
     re.I,
 )
-CAPS = re.compile(r"(?<![\w-])([A-Z]{3,})(?![\w-])")  # a word in capitals: OK, APPROVED
+CAPS = re.compile(r"(?<![\w(-])([A-Z]{3,})(?![\w),-])")  # a word in capitals: OK, APPROVED
 HIDDEN = re.compile(r"<!--|display\s*:\s*none|font-size\s*:\s*0|color\s*:\s*white", re.I)
 # Against: someone reporting what they were told, or narrating what they did.
 REPORTED = re.compile(
@@ -325,8 +330,26 @@ NARRATED = re.compile(
 )
 _SETUP = {"spelled-out": SPELLED_OUT, "addressed": 1.0, "override": 1.0, "role": 1.0,
           "fake-channel": 0.8}  # fmt: skip
+_CAPS_REACH = 5  # words after an output command in which a CAPS word counts as its target
+_NOT_TARGETS = frozenset(
+    [
+        "such",
+        "well",
+        "needed",
+        "required",
+        "usual",
+        "follows",
+        "necessary",
+        "appropriate",
+        "possible",
+        "soon",
+        "expected",
+        "described",
+        "shown",
+    ]
+)
 _CAPS_NOISE = frozenset({"AI", "API", "PS", "URGENT", "IMPORTANT", "NOTE", "SYSTEM", "ASAP"})
-_SEGMENT = re.compile(r"<!--(.*?)-->|[^.!?\n]+(?:[.!?]+|$)", re.S)
+_SEGMENT = re.compile(r"<!--(.*?)-->|[^.!?\n]+(?:[.!?]+|$)", re.S | re.M)
 _MARKER_LINE = re.compile(
     r"^[ \t]*(?:[#=*~\-<>\[\]|]{3,}[^\n]{0,40}|(?:BEGIN|START)\b[^\n]{0,40}|"
     r"(?:END|STOP)\b[^\n]{0,40})[ \t]*$",
@@ -432,7 +455,14 @@ def read(sentence: str) -> Reading:
     if HIDDEN.search(sentence) and evidence > 0:
         evidence += 0.5
         cues.append("hidden")
-    if REPORTED.search(sentence) and not spelled:
+    reported = REPORTED.search(sentence)
+    first_cue = min(
+        (m.start() for p in (OVERRIDE, ROLE) if (m := p.search(sentence))),
+        default=directive if directive is not None else len(sentence),
+    )
+    if reported and not spelled and reported.start() <= first_cue:
+        # "The manual says to restart the router": a report of an instruction, not one. A
+        # report after the order ("..., my manager said it's fine") does not undo it.
         evidence -= 0.8
         cues.append("-reported")
     if NARRATED.search(sentence):
@@ -448,16 +478,21 @@ def read(sentence: str) -> Reading:
 
 
 def _directive(sentence: str) -> int | None:
-    """Where the first command to produce an output starts (not negated), or None."""
+    """Where the command to produce an output starts (not negated): the first one that names
+    a concrete target, else the first one; None if there is none."""
+    starts = []
     for match in DIRECTIVE.finditer(sentence):
         start = match.start() + len(match.group(0)) - len(match.group(0).lstrip(" ,;:.!?"))
         before = letter_tokens(sentence[max(0, start - 12) : start])
         if any(t in ("not", "don't", "never", "no") for t in before[-2:]):
             continue
-        lead = re.match(r"\W*(?:(?:and|then|please|kindly|just|simply|now|instead|only|also)\s+)*",
-                        sentence[start:], re.I)  # fmt: skip
-        return start + (lead.end() if lead else 0)
-    return None
+        lead = re.match(_SOFTENERS, sentence[start:], re.I)
+        starts.append(start + (lead.end() if lead else 0))
+    targeted = [start for start in starts if _target(sentence[start:]) is not None]
+    return (targeted or starts or [None])[0]
+
+
+_SOFTENERS = r"\W*(?:(?:and|then|please|kindly|just|simply|now|instead|only|also)\s+)*"
 
 
 def _target(text: str) -> str | None:
@@ -465,10 +500,11 @@ def _target(text: str) -> str | None:
     the end, else a word in capitals."""
     for match in TARGET.finditer(text):
         value = next((g for g in match.groups() if g), None)
-        if value is not None:
+        if value is not None and value.lower() not in STOPWORDS | _NOT_TARGETS:
             return value.strip()
-    if not text.isupper():
-        for match in CAPS.finditer(text):
+    if not text.isupper():  # a capitalised word within the first words after the command
+        head = " ".join(text.split()[:_CAPS_REACH])
+        for match in CAPS.finditer(head):
             if match.group(1) not in _CAPS_NOISE:
                 return match.group(1)
     return None
@@ -628,6 +664,25 @@ def obeyed(ctx: Context) -> Injection | None:
     """The order the answer must follow this time, or None."""
     verdict = assess(ctx)
     return verdict.injection if verdict.obeyed else None
+
+
+def obeyed_in_passages(ctx: Context, texts: list[str]) -> Injection | None:
+    """An order planted in retrieved passages (indirect injection) that the answer follows.
+
+    Every sentence of a passage is data, so ORDER_THRESHOLD applies; the delimiter discount
+    applies when the passage sits inside delimited data in the user message (<context>...).
+    """
+    found = find("\n\n".join(texts), data_only=True)
+    if found is None:
+        return None
+    user = last_user_text(ctx.request.messages)
+    at = user.find(found.order[:40])
+    inside = at >= 0 and any(a <= at < b for a, b in data_spans(user))
+    found = dataclasses.replace(found, delimited=inside)
+    p = probability(
+        ctx.knob("injection_compliance_rate"), found, has_policy(ctx.request.messages), ctx.heat
+    )
+    return found if ctx.stream("injection").random() < p else None
 
 
 _TRAILING = re.compile(
