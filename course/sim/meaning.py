@@ -112,3 +112,40 @@ def word_weight(word: str) -> float:
     if not ids:
         return 0.0
     return float(np.mean(np.linalg.norm(model.embedding[ids].astype(np.float32), axis=1)))
+
+
+# --- Helpers added for classification (course/sim/skills/classify.py); functions above unchanged.
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> tuple[np.ndarray, list[str]]:
+    """Unit token vectors of the whole words in the model's vocabulary, and those words."""
+    model = _model()
+    vocab = model.tokenizer.get_vocab()
+    by_id = sorted(vocab.items(), key=lambda item: item[1])
+    keep = [i for token, i in by_id if token.isascii() and token.isalpha() and len(token) > 2]
+    matrix = model.embedding[keep].astype(np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True) + 1e-9
+    names = {i: token for token, i in vocab.items()}
+    return matrix, [names[i] for i in keep]
+
+
+def associations(names: Sequence[str], k: int = 15, floor: float = 0.4) -> list[list[str]]:
+    """For each name, the vocabulary words the model links to it more than to the other names.
+
+    A word counts for a name when its similarity to that name is at least `floor` and beats
+    its similarity to every other name by more than 0.05; the `k` with the biggest lead come
+    first. This is the model's own prior about a bare label ("sports" -> athletes, rugby...):
+    as good or as poor as a small static model's knowledge.
+    """
+    if not names:
+        return []
+    matrix, words = _vocabulary()
+    grid = matrix @ embed(list(names)).T
+    found = []
+    for j in range(len(names)):
+        others = np.delete(grid, j, axis=1).max(axis=1) if len(names) > 1 else 0.0
+        lead = np.where(grid[:, j] >= floor, grid[:, j] - others, -1.0)
+        order = np.argsort(-lead)[:k]
+        found.append([words[i] for i in order if lead[i] > 0.05])
+    return found
