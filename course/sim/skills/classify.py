@@ -59,6 +59,7 @@ WEIGHTS = {"sent": 1.0, "parts": 1.0, "align": 0.5, "lex": 0.12, "examples": 1.0
 MATCH_FLOOR = 0.3  # a word pair less similar than this is no match at all
 CLEAR_Z = 1.25  # background standard deviations a label must stand out by to be "clear evidence"
 SD_FLOOR = 0.02  # a label whose background scores hardly vary must not get huge z-scores
+ASSOCIATIONS = 15  # words the model associates with a bare label name, used as its gloss
 GUESS_SCALE = 0.5  # with no clear evidence, a label 0.5 sd below the top is e times less likely
 UNSURE_FLOOR = 0.3  # share of the tier's noise left when the evidence margin is very large
 MARGIN_SCALE = 1.5  # margin (in background sds) at which the unsure part has fallen to 1/e
@@ -201,6 +202,24 @@ def _parts(label: str, spec: LabelSpec) -> list[str]:
     return [_profile_text(label, spec)] + [f"{_name(label)}: {p}" for p in pieces]
 
 
+def _with_associations(spec: LabelSpec) -> LabelSpec:
+    """`spec` with each undefined label glossed by the words the model associates with its name.
+
+    A bare name is all a small model has to go on; its own associations ("sports" -> athletes,
+    rugby) are what it knows about it. They add evidence only: they never count as a
+    definition for the noise discount (`definition_info` reads the prompt's definitions).
+    """
+    undefined = [label for label in spec.labels if not spec.definitions.get(label)]
+    if not undefined:
+        return spec
+    linked = meaning.associations([_name(label) for label in spec.labels], k=ASSOCIATIONS)
+    glosses = dict(spec.definitions)
+    for label, words in zip(spec.labels, linked, strict=True):
+        if label in undefined and words:
+            glosses[label] = ", ".join(words)
+    return LabelSpec(labels=spec.labels, definitions=glosses, examples=spec.examples)
+
+
 def _lemma_weights(label: str, spec: LabelSpec) -> dict[str, float]:
     weights: dict[str, float] = {}
     for text, example_label in spec.examples:
@@ -272,7 +291,9 @@ def profile_of(spec: LabelSpec) -> _Profile:
         _CACHE.move_to_end(key)
         return _CACHE[key]
     labels = tuple(spec.labels)
-    texts = [_profile_text(label, spec) for label in labels]
+    stated = [_profile_text(label, spec) for label in labels]
+    reading = _with_associations(spec)
+    texts = [_profile_text(label, reading) for label in labels]
     words = []
     for label, text in zip(labels, texts, strict=True):
         found = content_tokens(text) or content_tokens(_name(label), keep_stopwords=True)
@@ -284,13 +305,13 @@ def profile_of(spec: LabelSpec) -> _Profile:
     draft = _Profile(
         labels=labels,
         vectors=meaning.embed(texts),
-        parts=tuple(meaning.embed(_parts(label, spec)) for label in labels),
+        parts=tuple(meaning.embed(_parts(label, reading)) for label in labels),
         words=tuple(words),
         lemmas=tuple(_lemma_weights(label, spec) for label in labels),
         examples=tuple(examples),
         mean=np.zeros(len(labels)),
         sd=np.ones(len(labels)),
-        absence=_absence_index(texts) if len(labels) > 1 else None,
+        absence=_absence_index(stated) if len(labels) > 1 else None,
         info=definition_info(spec),
         real_examples=real_example_count(spec),
     )
