@@ -344,10 +344,10 @@ def collect(
     who: dict[str, _Who] = {}
     order = 0
 
-    def add(learner: str, path: Path, name: str, info: _Who, rank: int = 0) -> None:
+    def add(learner: str, path: Path | None, name: str, info: _Who, rank: int = 0) -> None:
+        """Register a learner and (unless ``path`` is None: nothing usable) one file."""
         nonlocal order
         order += 1
-        origin = path.relative_to(raw).as_posix()
         if info.lms_user_id and info.lms_user_id in rows:  # the mapping renames LMS learners
             row = rows[info.lms_user_id]
             learner = row["learner_id"]
@@ -375,7 +375,9 @@ def collect(
                     )
                 )
                 known.source = info.source
-        candidates.append(_Candidate(learner, path, origin, (rank, order), name))
+        if path is not None:
+            origin = path.relative_to(raw).as_posix()
+            candidates.append(_Candidate(learner, path, origin, (rank, order), name))
 
     entries = sorted(e for e in root.iterdir() if e.name not in JUNK)
     for entry in entries:
@@ -439,6 +441,23 @@ def collect(
                 "(--mapping) and run again",
             )
         )
+
+    # A learner whose only upload was refused or unreadable is still a learner: graded as
+    # missing (0), so they appear in the gradebook and the report rather than vanish.
+    for issue in list(issues):
+        if issue.kind not in ("refused", "corrupt") or "!" in issue.path:
+            continue
+        parts = PurePosixPath(issue.path).parts
+        moodle = next((m for m in map(MOODLE.match, parts) if m), None)
+        canvas = CANVAS.match(parts[-1]) if parts and len(parts) == 1 else None
+        if moodle:
+            first, last = _split_name(moodle["name"])
+            add(moodle["pid"], None, "", _Who("moodle", first, last, None, moodle["pid"]))
+        elif canvas:
+            info = _Who(
+                "canvas", None, canvas["sortable"], None, canvas["uid"], late=bool(canvas["late"])
+            )
+            add(canvas["uid"], None, "", info)
 
     learners = _build_folders(candidates, who, scratch / "learners", module, notebook_names, issues)
     layouts: dict[str, int] = {}
