@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from course.models import catalog
 from course.sim import SimRequest, Simulator
 from course.sim.skills import money
-from course.sim.skills.extract import Filler
+from course.sim.skills.extract import ABSENT, LIKELY, Filler
 from course.sim.skills.finders import flag, fuzzy_option, id_like, id_shape
 
 
@@ -214,10 +214,13 @@ def test_large_tier_leaves_absent_fields_null_and_small_invents_more() -> None:
     large_null, large_right = null_and_right_rates("sim-large", items)
     large_miss = catalog().get("sim-large").sim["field_miss_rate"]
     small_miss = catalog().get("sim-small").sim["field_miss_rate"]
-    assert abs((1 - large_null) - large_miss) < 0.03, large_null  # invented at field_miss_rate
-    assert abs((1 - small_null) - small_miss) < 0.04, small_null
-    assert small_null < large_null - 0.04
-    assert large_right > 0.9 and small_right < large_right, (small_right, large_right)
+    # An absent field is invented at field_miss_rate x ABSENT; a present one misread at most at
+    # field_miss_rate x LIKELY (these tickets state each value once: mostly CLEAR).
+    assert abs((1 - large_null) - large_miss * ABSENT) < 0.02, large_null
+    assert abs((1 - small_null) - small_miss * ABSENT) < 0.03, small_null
+    assert small_null < large_null - 0.02
+    assert 1 - small_right <= small_miss * LIKELY, small_right
+    assert large_right > 0.97 and small_right < large_right, (small_right, large_right)
 
 
 def test_triage_enums_are_always_valid_values() -> None:

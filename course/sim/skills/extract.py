@@ -3,8 +3,11 @@
 Each property is filled by type-driven heuristics (see finders.py); enum properties reuse the
 classifier. How strict the request is decides how the output can go wrong:
 - response_format json_schema: always valid JSON, every required key, right types; each field's
-  value is wrong with probability field_miss_rate (the model misread, not mis-formatted), and
-  a nullable field with no evidence, null otherwise, is then invented (a hallucination).
+  value is wrong with probability field_miss_rate x doubt (the model misread, not
+  mis-formatted), where doubt says how the value was found: CLEAR 0.15 (after the field's
+  name, or the only value of its kind), LIKELY 0.5 (chosen among several), GUESS 1.0 (a
+  fallback); a nullable field with no evidence, null otherwise, is invented (a
+  hallucination) with field_miss_rate x ABSENT (0.5).
 - response_format json_object: valid JSON, but each key is missing with field_miss_rate.
 - JSON asked for only in prose: keys may be missing as above, and the whole text is malformed
   (prose around it, single quotes, a missing brace, code fences) with malformed_json_rate.
@@ -19,7 +22,7 @@ from __future__ import annotations
 import json
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from course.sim.skills import finders, injection, lexicon, money, redo
@@ -65,6 +68,13 @@ _PRODUCT_LIKE = re.compile(
 _CATALOGUE_TEXT = "catalogu catalog katalog catálogo list option allow known"
 _CATALOGUE_WORDS = frozenset(_CATALOGUE_TEXT.split())
 _NEAR_CHARS = 40  # a nullable number must sit this close to a mention of its name
+_DATE_LIKE = re.compile(r"\bdate\b|\bday\b|deadline|\bdue\b|birth|check.?(?:in|out)\b", re.I)
+# How unsure the model is of a value it read, by how the value was found (see Filler.doubt):
+# field_miss_rate x heat x doubt is the chance that this field comes out wrong.
+CLEAR = 0.15  # written after the field's name, or the only value of its kind in the text
+LIKELY = 0.5  # one of several candidates, chosen by nearness to the field's name
+GUESS = 1.0  # a fallback: the sentence sharing most words, leftover words, an empty value
+ABSENT = 0.5  # no evidence at all: the chance of inventing a value is scaled by this
 
 
 @dataclass
@@ -80,6 +90,9 @@ class Filler:
     avoid: frozenset[str] = frozenset()  # words of the tool itself, not worth passing as values
     depth: int = 0  # nesting level, so a schema that refers to itself cannot recurse forever
     instructions: str = ""  # the prompt outside the data: where catalogues ("Products: ...") live
+    doubt: float = GUESS  # how the last value was found: CLEAR, LIKELY or GUESS
+    doubts: dict[str, float] = field(default_factory=dict)  # per top-level key; ABSENT if null
+    dates_taken: list[str] = field(default_factory=list)  # dates earlier fields already used
 
     def resolve(self, schema: dict) -> tuple[dict, bool]:
         """Follow $ref and unwrap Optional (anyOf with null); return (schema, nullable)."""
@@ -121,9 +134,11 @@ class Filler:
     def value(self, name: str, schema: dict, *, required: bool = True) -> Any:
         """A value of the schema's type for property `name`; None if nullable and no evidence."""
         schema, nullable = self.resolve(schema)
+        self.doubt = GUESS
         found = self._find(name, schema, nullable or not required)
         if found is not None or nullable or not required:
             return found
+        self.doubt = GUESS
         empty = {"string": "", "integer": 0, "number": 0, "boolean": False, "array": []}
         return empty.get(schema["type"])
 
@@ -138,9 +153,12 @@ class Filler:
         result = {}
         for key, sub in properties.items():
             value = self.value(key, sub, required=key in required)
+            if self.depth == 1:
+                self.doubts[key] = ABSENT if value is None else self.doubt
             if value is not None or key in required:
                 result[key] = value
         self.depth -= 1
+        self.doubt = LIKELY  # a nested object as a whole: some part of it was chosen
         return result
 
     def _find(self, name: str, schema: dict, optional: bool = False) -> Any:
@@ -149,20 +167,26 @@ class Filler:
         description = schema.get("description", "")
         hint = f"{identifier_words(name)} {description}"
         if "const" in schema:
+            self.doubt = CLEAR
             return schema["const"]
         if schema.get("enum"):
+            self.doubt = CLEAR  # enums err by the classifier's own model, not field_miss_rate
             if _CURRENCY_LIKE.search(hint) and (code := self._currency()) in schema["enum"]:
                 return code
             return self._enum(schema["enum"], description)
         if kind == "object":
             return self.object(schema)
         if kind == "array":
+            self.doubt = LIKELY
             return self._array(name, schema)
         if kind == "boolean":
             stated = finders.key_value(self.text, name)
+            self.doubt = CLEAR
             if stated and stated.lower() in ("true", "yes", "false", "no"):
                 return stated.lower() in ("true", "yes")
-            return finders.flag(self.text, name, description)
+            said = finders.flag(self.text, name, description)
+            self.doubt = CLEAR if said else LIKELY  # false only for want of evidence
+            return said
         if kind in ("integer", "number"):
             number = self._number(name, hint, optional)
             if number is None:
@@ -174,28 +198,39 @@ class Filler:
         """A money field reads an amount with a currency; other numbers the nearest number."""
         raw = finders.key_value(self.text, name) or ""
         if _MONEY_LIKE.search(hint):
-            stated = money.parse_amount(re.sub(r"[^\d.,\s]", "", raw).strip()) if raw else None
+            stated = money.amount_in(raw) if raw else None
             if stated is not None:
+                self.doubt = CLEAR
                 return stated
             amounts = money.mentions(self.text)
             if amounts:  # the first amount, unless one follows a mention of the field's name
                 anchors = set(words(identifier_words(name)))
                 before = [set(words(self.text[max(0, m.start - 40) : m.start])) for m in amounts]
                 near = [m for m, seen in zip(amounts, before, strict=True) if seen & anchors]
+                distinct = {m.amount for m in amounts}
+                self.doubt = CLEAR if len(distinct) == 1 else LIKELY if near else GUESS
                 return (near or amounts)[0].amount
             if optional:
                 return None  # no currency anywhere: "3 days" is not an amount
         number = finders.number_near(raw, name)
-        if number is None:
-            number = finders.number_near(self.text, name, _NEAR_CHARS if optional else None)
+        if number is not None:
+            self.doubt = CLEAR
+            return number
+        near = finders.number_near(self.text, name, _NEAR_CHARS)
+        number = near if optional else finders.number_near(self.text, name)
+        if number is not None:
+            unique = len(set(finders.numbers(self.text))) == 1
+            self.doubt = CLEAR if unique else LIKELY if near is not None else GUESS
         return number
 
     def _currency(self) -> str | None:
         """The ISO code of the first amount's currency, else of a currency named on its own."""
         amounts = money.mentions(self.text)
+        named = money.currency_words(self.text)
+        codes = {m.currency for m in amounts} or set(named)
+        self.doubt = CLEAR if len(codes) == 1 else LIKELY
         if amounts:
             return amounts[0].currency
-        named = money.currency_words(self.text)
         return named[0] if named else None
 
     def _enum(self, values: list, description: str) -> Any:
@@ -242,10 +277,19 @@ class Filler:
             return True, self._currency()
         options, rest = self.options(name, description)
         if options:
-            return True, finders.fuzzy_option(rest, options)
+            chosen = finders.fuzzy_option(rest, options)
+            exact = chosen is not None and chosen.lower() in rest.lower()
+            self.doubt = CLEAR if exact else LIKELY
+            return True, chosen
         if _ID_NAME.search(own.replace(" ", "_")):
-            return True, finders.id_like(self.text, name, finders.id_shape(description))
+            shape = finders.id_shape(description)
+            found = finders.id_like(self.text, name, shape)
+            stated = found is not None and finders.key_value(self.text, name) is not None
+            single = len(finders.id_candidates(self.text, shape)) == 1
+            self.doubt = CLEAR if stated or single else LIKELY
+            return True, found
         if _PRODUCT_LIKE.search(own) or (_PRODUCT_LIKE.search(hint) and not _NAME_LIKE.search(own)):
+            self.doubt = LIKELY
             return True, finders.product_phrase(self.text)
         return False, None
 
@@ -254,10 +298,22 @@ class Filler:
         hint = f"{identifier_words(name)} {description}".lower()
         fmt = schema.get("format", "")
         found = finders.key_value(self.text, name)
+        date_like = fmt == "date" or (fmt != "date-time" and bool(_DATE_LIKE.search(hint)))
         if found:
+            self.doubt = CLEAR
             if _CURRENCY_LIKE.search(hint) and money.currency_words(found):
                 return money.currency_words(found)[0]
-            return finders.iso_date(found) if fmt == "date" else found
+            return finders.iso_date(found) if date_like else found
+        if date_like or fmt == "date-time":
+            value = finders.date_near(self.text, name, hint, frozenset(self.dates_taken))
+            if value:
+                self.dates_taken.append(value)
+            if value is None and self.style == "argument":
+                value = finders.first(finders.RELATIVE_TIME, self.text)  # "tomorrow", "Friday"
+                self.doubt = LIKELY
+                return value
+            self.doubt = CLEAR if len(finders.DATE.findall(self.text)) == 1 else LIKELY
+            return finders.iso_date(value) if value and date_like else value
         typed = [
             (fmt == "email" or "email" in hint, finders.EMAIL),
             (
@@ -265,27 +321,24 @@ class Filler:
                 finders.URL,
             ),
             ("phone" in hint or fmt == "phone", finders.PHONE),
-            (
-                fmt in ("date", "date-time") or re.search(r"\bdate\b|\bday\b|deadline", hint),
-                finders.DATE,
-            ),
         ]
         for wanted, pattern in typed:
             if wanted:
-                value = finders.first(pattern, self.text)
-                if value and pattern is finders.DATE and fmt == "date":
-                    return finders.iso_date(value)
-                return value
+                self.doubt = CLEAR if len(pattern.findall(self.text)) == 1 else LIKELY
+                return finders.first(pattern, self.text)
         if self.style == "argument" and (value := finders.quoted(self.text)):
+            self.doubt = CLEAR
             return value
         # A field with its own finder answers from it; if it finds nothing, a nullable one is null.
         applies, value = self._specialised(name, description, hint)
         if value or (applies and optional):
             return value
+        self.doubt = LIKELY
         if _PLACE_LIKE.search(hint) and (value := finders.proper_noun(self.text, "place")):
             return value
         if _NAME_LIKE.search(hint) and (value := finders.proper_noun(self.text, "person")):
             return value
+        self.doubt = GUESS
         if self.style == "argument":
             return self._leftover_words() or None
         content = [s for s in sentences(self.text) if not _JSON_WORD.search(s)]
@@ -470,7 +523,7 @@ def _dictated(planted: injection.Injection, key: str, schema: dict, filler: Fill
         amounts = money.mentions(raw or planted.demand)
         number = amounts[0].amount if amounts else None
         if number is None and raw:
-            number = money.parse_amount(re.sub(r"[^\d.,]", "", raw))
+            number = money.amount_in(raw)
         if number is None:
             return None
         return int(number) if kind == "integer" else number
@@ -537,7 +590,10 @@ def extract(ctx: Context) -> Reply:
     miss = min(1.0, ctx.knob("field_miss_rate") * ctx.heat)
     properties = filler.resolve(schema)[0].get("properties", {})
     for key in list(result):
-        if ctx.rng.random() >= miss:
+        # Strict output only misreads: where the evidence was weak (doubt), not where it was
+        # plain. Looser modes drop keys at the full rate: that slip is about format, not doubt.
+        doubt = filler.doubts.get(key, GUESS) if mode == "json_schema" else 1.0
+        if ctx.rng.random() >= miss * doubt:
             continue
         if mode == "json_schema":
             sub = properties.get(key, {})

@@ -7,7 +7,7 @@ simulator's extraction is exactly as good as pattern matching, so its failures a
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date
 from difflib import SequenceMatcher
 
 from course.sim.skills import lexicon
@@ -22,17 +22,37 @@ PHONE = re.compile(
     r"(?!\d{4}-\d{1,2}-\d{1,2}\b|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b)"
     r"(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,5}(?:[\s.-]\d{2,6}){1,4}(?![\w-])"
 )
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+# A date with its year, as people write it: 2024-12-04, 2024/12/04, 04.12.2024, 12/4/2024,
+# "4 December 2024", "4th of December, 2024", "December 4th, 2024", "Dec. 4, 2024", "4-Dec-2024".
 DATE = re.compile(
-    rf"\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b"
-    rf"|\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b"
-    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\s+\d{{4}}\b",
+    rf"\b\d{{4}}[-/]\d{{1,2}}[-/]\d{{1,2}}\b|\b\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}\b"
+    rf"|\b{_MONTH}\s+(?:the\s+)?{_DAY},?\s+\d{{4}}\b"
+    rf"|\b(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}\b"
+    rf"|\b{_DAY}-{_MONTH}-\d{{4}}\b",
+    re.I,
+)
+# A day or time said in words: "tomorrow", "this afternoon", "next Tuesday", "8pm", "in 20 minutes".
+RELATIVE_TIME = re.compile(
+    r"\b(?:(?:this|next|last)\s+)?(?:today|tonight|tomorrow|yesterday|weekend|morning|afternoon|"
+    r"evening|noon|midnight|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b"
+    r"|\b(?:this|next|last)\s+(?:week|month|year)\b"
+    r"|\b\d{1,2}(?::\d{2})?\s?(?:am|pm)\b|\b\d{1,2}:\d{2}\b"
+    r"|\bin\s+\d+\s+(?:minutes?|hours?|days?|weeks?)\b",
     re.I,
 )
 CARD = re.compile(r"(?<![\w-])\d{4}(?:[ -]?\d{4}){2}[ -]?\d{1,7}(?![\w-])")
 NUMBER = re.compile(r"(?<![\w.#-])-?\d+(?:,\d{3})*(?:\.\d+)?(?![\w])")
 _QUOTED = re.compile(r"\"([^\"\n]{1,200})\"|“([^”\n]{1,200})”|(?<!\w)'([^'\n]{1,200})'(?!\w)")
-_CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:[ -](?:[A-Z][a-z]+|[A-Z]\.))*")
+_CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+(?:[ -](?:[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+|[A-Z]\.))*")
 _ID_TOKEN = re.compile(r"(?<![\w@.$€£-])#?([A-Za-z]*[-_]?\d[\w-]*)(?!\.\d)")
 # An example identifier in a field's description ("such as ORD-48213") gives the shape to look for.
 _EXAMPLE_ID = re.compile(r"\b([A-Za-z]{1,6})([-_/]?)(\d{2,})\b")
@@ -58,12 +78,20 @@ def name_pattern(name: str) -> str:
     return r"[\s_-]*".join(re.escape(p) for p in parts) if parts else re.escape(name)
 
 
+# Where a value written inline ends: at the next "Label:" or at the end of its sentence
+# ("City: Vienna. Check-in: 3 March" gives "Vienna"; "Email: a@b.com, phone: 555" "a@b.com").
+_NEXT_KEY = re.compile(
+    r"[,.]?\s+(?=[\w][\w' -]{0,30}:\s)|(?<![A-Z][a-z])(?<![A-Z][a-z]{2})(?<=\S)\.\s+(?=[A-Z])"
+)
+
+
 def key_value(text: str, name: str) -> str | None:
     """The value after "name:" or "name =" (also "Order ID: 42" for order_id), if present."""
     match = re.search(rf"(?im)\b{name_pattern(name)}\s*[:=]\s*([^\n;]+)", text)
     if not match:
         return None
-    value = match.group(1).strip().strip("\"'`").rstrip(".,").strip()
+    value = _NEXT_KEY.split(match.group(1), maxsplit=1)[0]
+    value = value.strip().strip("\"'`").rstrip(".,").strip()
     return value or None
 
 
@@ -72,15 +100,89 @@ def first(pattern: re.Pattern[str], text: str) -> str | None:
     return match.group(0).rstrip(".,)") if match else None
 
 
+_AFTER_NAME_CHARS = 30  # "due on 4 May 2025": a date this close after the name belongs to it
+_LEAD_WORDS = 4  # the words before a date that say what the date is ("he arrives on")
+_LEAD_MARGIN = 0.1  # how much closer in meaning one lead-in must be to decide
+
+
+def parse_date(raw: str) -> date | None:
+    """The calendar date `raw` states, read by one documented rule per shape, else None.
+
+    Year first (2024-12-04, 2024/12/04) is year-month-day. Dots (04.12.2024) are
+    day.month.year, as where they are written. Slashes and dashes with the year last are
+    month/day/year (US) unless the first number cannot be a month (13/04/2024 is 13 April).
+    Two-digit years are 20xx. Month names may be abbreviated, with or without a full stop.
+    """
+    text = raw.strip().lower()
+    if match := re.fullmatch(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})", text):
+        year, month, day = map(int, match.groups())
+    elif match := re.fullmatch(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{2,4})", text):
+        first, separator, second, year_text = match.groups()
+        year = int(year_text) + (2000 if len(year_text) == 2 else 0)
+        if separator == "." or int(first) > 12:
+            day, month = int(first), int(second)
+        else:
+            month, day = int(first), int(second)
+    else:
+        named = re.search(_MONTH, text)
+        numbers = re.findall(r"\d+", text)
+        if not named or len(numbers) != 2:
+            return None
+        month = _MONTHS[named.group(0)[:3]]
+        day, year = int(numbers[0]), int(numbers[1])
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
 def iso_date(raw: str) -> str:
-    """Normalise a found date to YYYY-MM-DD when it can be read unambiguously enough."""
-    cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", raw.replace(",", "")).replace(".", "")
-    for fmt in ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y"):
-        try:
-            return datetime.strptime(cleaned, fmt).date().isoformat()
-        except ValueError:
-            continue
-    return raw
+    """Normalise a found date to YYYY-MM-DD (see parse_date); unreadable text stays as it is."""
+    found = DATE.search(raw)
+    parsed = parse_date(found.group(0)) if found else None
+    return parsed.isoformat() if parsed else raw
+
+
+def date_near(
+    text: str, name: str, hint: str = "", taken: frozenset[str] = frozenset()
+) -> str | None:
+    """The date that belongs to a field, by three rules in order:
+
+    1. the field's name is written ("check-out on 4 May 2025" for check_out): the date right
+       after it (within 30 characters), else the closest one;
+    2. the words just before a date mean what the field's name and description (`hint`) say
+       ("leaving 15 May" for "Departure date"): the date whose lead-in is clearly closest in
+       meaning (course.sim.meaning) wins;
+    3. otherwise dates go in order of writing, skipping dates already `taken` by earlier fields
+       ("from 1 August to 4 August": check_in gets the first, check_out the second).
+    """
+    found = list(DATE.finditer(text))
+    free = [m for m in found if m.group(0) not in taken] or found
+    if not found:
+        return None
+    anchors = [m.span() for m in re.finditer(name_pattern(name), text, re.I)]
+    if anchors:
+
+        def distance(match: re.Match[str]) -> tuple[int, int]:
+            after = [match.start() - end for _, end in anchors if match.start() >= end]
+            if after and min(after) <= _AFTER_NAME_CHARS:
+                return (0, min(after))
+            return (1, min(_gap(match.span(), anchor) for anchor in anchors))
+
+        return min(found, key=distance).group(0)
+    if len(free) > 1 and hint:
+        from course.sim import meaning  # the embedding model loads only when dates compete
+
+        leads, start = [], 0
+        for match in free:
+            before = re.split(r"[.;!?\n]", text[start : match.start()])[-1]
+            leads.append(" ".join(before.split()[-_LEAD_WORDS:]))
+            start = match.end()
+        scores = meaning.similarities(hint, leads)
+        ranked = sorted(range(len(free)), key=lambda i: -scores[i])
+        if scores[ranked[0]] - scores[ranked[1]] >= _LEAD_MARGIN:
+            return free[ranked[0]].group(0)
+    return free[0].group(0)
 
 
 def _blocked_spans(text: str) -> list[tuple[int, int]]:
@@ -163,15 +265,8 @@ def id_shape(description: str) -> re.Pattern[str] | None:
     return re.compile(rf"^{re.escape(prefix)}{sep}\d{{{max(1, n - 1)},{n + 1}}}$", re.I)
 
 
-def id_like(text: str, name: str = "", shape: re.Pattern[str] | None = None) -> str | None:
-    """A token with digits ("A-1042", "#5521", "ORD-48213") nearest a mention of `name`.
-
-    An identifier has a letter or a "#" in it, or at least four digits: "3 days" or "2 items"
-    hold no id. Money ("$25.50"), decimals, emails, phone numbers, URLs and dates are not
-    identifiers. When the field's description shows an example (`shape`), only tokens of that
-    shape count, or failing those a bare number of four or more digits: "Router X2" is then
-    no order id.
-    """
+def id_candidates(text: str, shape: re.Pattern[str] | None = None) -> list[re.Match[str]]:
+    """Every token that could be an identifier (see id_like), in order of appearance."""
     blocked = _blocked_spans(text)
     found = [
         m
@@ -182,6 +277,19 @@ def id_like(text: str, name: str = "", shape: re.Pattern[str] | None = None) -> 
     if shape is not None:  # that shape, else a long bare number ("order 48213"), nothing else
         shaped = [m for m in found if shape.match(m.group(1))]
         found = shaped or [m for m in found if re.fullmatch(r"#?\d{4,}", m.group(0))]
+    return found
+
+
+def id_like(text: str, name: str = "", shape: re.Pattern[str] | None = None) -> str | None:
+    """A token with digits ("A-1042", "#5521", "ORD-48213") nearest a mention of `name`.
+
+    An identifier has a letter or a "#" in it, or at least four digits: "3 days" or "2 items"
+    hold no id. Money ("$25.50"), decimals, emails, phone numbers, URLs and dates are not
+    identifiers. When the field's description shows an example (`shape`), only tokens of that
+    shape count, or failing those a bare number of four or more digits: "Router X2" is then
+    no order id.
+    """
+    found = id_candidates(text, shape)
     if not found:
         return None
     anchors = _name_spans(text, set(words(identifier_words(name))) - {"id", "number", "no"})
@@ -315,6 +423,8 @@ def flag_evidence(name: str, description: str = "") -> list[tuple[str, ...]]:
     description adds its words: "money back" brings "reembolso", "Erstattung", "remboursement".
     """
     own = [(w,) for w in words(identifier_words(name)) if w not in _GENERIC_FLAG_WORDS]
+    # An -able adjective is evidenced by its verb: "reimbursable" by "please reimburse me".
+    own += [(w[:-3],) for (w,) in own if w.endswith(("abl", "ibl")) and len(w) > 6]
     return own + lexicon.expand(f"{identifier_words(name)} {description}")
 
 

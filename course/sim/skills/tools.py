@@ -74,12 +74,6 @@ _STEP_BREAK = re.compile(
     re.I,
 )
 _WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
-_TIME = re.compile(
-    r"\b(?:today|tonight|tomorrow|yesterday|weekend|morning|afternoon|evening|noon|midnight|"
-    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|next\s+(?:week|month|year)|"
-    r"\d{1,2}(?::\d{2})?\s?(?:am|pm)|\d{1,2}:\d{2}|in\s+\d+\s+(?:minutes?|hours?|days?|weeks?))\b",
-    re.I,
-)
 _CODE_TOKEN = re.compile(
     r"(?<![\w@.$€£-])#?(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]{3,}|#\d{3,}"
 )
@@ -225,7 +219,7 @@ def _fits(kind: str, name: str, schema: dict, text: str, named: list[str]) -> fl
     elif kind == "number":
         found = re.search(r"\d", bare) or set(bare.lower().split()) & _NUMBER_WORDS
     elif kind == "date":
-        found = finders.DATE.search(bare) or _TIME.search(bare)
+        found = finders.DATE.search(bare) or finders.RELATIVE_TIME.search(bare)
     elif kind == "code":
         if _CODE_TOKEN.search(bare):
             return 1.0
