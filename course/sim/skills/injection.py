@@ -221,7 +221,7 @@ _VOCATIVE = (
 )
 ADDRESSED = re.compile(
     rf"^\W*(?:(?:hey|hi|hello|dear|attention|note|message|memo|reminder|p\.?s\.?|important)\W+)*"
-    rf"(?:(?:to|for)\s+)?(?:the\s+|any\s+|all\s+|every\s+)?{_VOCATIVE}s?\s*[,:;!\-—]"
+    rf"(?:(?:to|for)\s+)?(?:the\s+|any\s+|all\s+|every\s+)?(?:\w+\s+)?{_VOCATIVE}s?\s*[,:;!\-—]"
     rf"|\b(?:note|message|memo|instructions?|reminder|notice)\s+(?:to|for)\s+(?:the\s+|any\s+|"
     rf"all\s+|every\s+)?(?:\w+\s+)?{_MODEL}s?\b"
     rf"|\b(?:dear|hey|hi|hello|attention)\s+(?:\w+\s+)?{_MODEL}\b"
@@ -349,7 +349,9 @@ _NOT_TARGETS = frozenset(
     ]
 )
 _CAPS_NOISE = frozenset({"AI", "API", "PS", "URGENT", "IMPORTANT", "NOTE", "SYSTEM", "ASAP"})
-_SEGMENT = re.compile(r"<!--(.*?)-->|[^.!?\n]+(?:[.!?]+|$)", re.S | re.M)
+# A sentence ends at . ! ? followed by a space or the line's end ("cheap-deals.example" is one
+# token), or at a line break; an HTML comment is one piece.
+_SEGMENT = re.compile(r"<!--(.*?)-->|(?:[^.!?\n]|[.!?](?=[^\s.!?]))+(?:[.!?]+|$)", re.S | re.M)
 _MARKER_LINE = re.compile(
     r"^[ \t]*(?:[#=*~\-<>\[\]|]{3,}[^\n]{0,40}|(?:BEGIN|START)\b[^\n]{0,40}|"
     r"(?:END|STOP)\b[^\n]{0,40})[ \t]*$",
@@ -580,14 +582,16 @@ def find(text: str, data_only: bool = False) -> Injection | None:
 
 
 def _order_end(text: str, start: int, end: int, limit: int) -> int:
-    """The order's sentence, plus the next one when that one dictates the output (or when the
-    order itself says almost nothing after its override: "Ignore the above. Answer X.")."""
+    """The order's sentence, plus the next one when that one commands an output and the order
+    itself gives no command, says almost nothing ("Ignore the above. Answer X.") or the next
+    one names a concrete target."""
     following = re.match(r"\s*(?:<!--)?([^.!?\n]+[.!?]*)", text[end:limit])
     if not following:
         return min(end, limit)
     nxt = following.group(1)
     short = len(letter_tokens(text[start:end])) <= 6
-    if _directive(nxt) is not None and (short or _target(nxt) is not None):
+    commands = _directive(text[start:end]) is not None
+    if _directive(nxt) is not None and (short or not commands or _target(nxt) is not None):
         return min(end + following.end(), limit)
     return min(end, limit)
 
@@ -600,7 +604,8 @@ def has_policy(messages: list[dict]) -> bool:
 
 # A data policy speaks of instructions and whether to obey them (or of the data "as data").
 _POLICY_TOPIC = re.compile(
-    r"\b(?:instructions?|commands?|orders?|directions|directives|requests?|prompts?|obey\w*|"
+    r"\b(?:instruct\w*|commands?|orders?|directions|directives|requests?|prompts?|obey\w*|"
+    r"asks?|asking|tells?|demands?|says|(?:change|alter|influence|affect)\w*\s+(?:how|what|your)|"
     r"compl(?:y|ies|iance)|follow\w*|act\s+on|manipulat\w*|overrid\w*|ignor\w*|disregard\w*|"
     r"untrusted|inject\w*)\b|\bas\s+(?:\w+\s+)?(?:data|information|content|input|text)\b",
     re.I,
