@@ -49,7 +49,7 @@ import numpy as np
 from course.sim import meaning
 from course.sim.skills import injection
 from course.sim.skills.base import Context, Reply
-from course.sim.skills.prompt import LabelSpec, label_spec, last_user_text, payload
+from course.sim.skills.prompt import LabelSpec, classification_input, label_spec
 from course.sim.skills.text import content_lemmas, content_tokens, identifier_words
 
 _MAX_ERROR = 0.95
@@ -384,6 +384,6 @@ def classify(ctx: Context) -> Reply | None:
         label = injection.first_named(planted.demand, spec.labels)
         content = label or injection.demanded_text(planted, ctx.request.messages)
         return Reply(content=content, behaviours=["injected"])
-    text = payload(last_user_text(ctx.request.messages))
+    text = classification_input(ctx.request.messages)
     decision = decide(text, spec, ctx.knob("base_error_rate"), ctx.request.temperature, ctx.rng)
     return Reply(content=decision.label)

@@ -20,8 +20,9 @@ _INPUT_LINE = re.compile(rf"^\s*{_INPUT_MARK}\s*\d*\s*:\s*(.*)$", re.I)
 _ANSWER_LINE = re.compile(rf"^\s*{_ANSWER_MARK}\s*:\s*(.*)$", re.I)
 # "Labels: a, b, c" (plural header: a singular "Label: x" is a few-shot answer, not a set).
 _HEADER = re.compile(
-    r"^[^\n:]*?\b(?:labels|categories|classes|options|choices|intents|topics)\b"
-    r"(?:\s+(?:are|is))?\s*[:=]\s*(.*)$",
+    r"^[^\n:]*?\b(?:labels|categories|classes|options|choices|intents|topics|answers|tags|"
+    r"buckets|queues)\b"
+    r"(?:\s+(?:are|is)\b\s*[:=]?|\s*[:=])\s*(.*)$",
     re.I,
 )
 # "Answer with one of: a, b" - a verb first, so "one of the best days" in an input is no label set.
@@ -171,6 +172,10 @@ def _lists(header: str, cues: set[str]) -> bool:
 
 
 _NAME_OK = re.compile(r"^[^\W_][\w\- /&'.]{0,40}$")
+# "the first column", "a word", "your answer": a phrase with a determiner is no label name.
+_DETERMINER = re.compile(
+    r"^(?:the|a|an|this|that|these|those|your|my|our|its|their|each|any)\s", re.I
+)
 _FILLER_REST = re.compile(
     r"(?:the\s+following|these|those|below|this\s+list|one\s+word|one\s+label)?\s*"
     r"(?:\w+\s+)?(?:labels?|categor(?:y|ies)|class(?:es)?|options?|choices?|intents?|topics?|"
@@ -187,22 +192,51 @@ _CHOOSE = re.compile(
 _CLASSIFY_AS = re.compile(
     r"\b(?:classify|label|tag|mark|categori[sz]e|rate)\b[^\n]*?\bas\b\s*[:\-]?\s*(.*)$", re.I
 )
-# Prose definitions: "Use billing when ...", "billing means ...", "if ..., answer billing".
-_PROSE_USE = re.compile(
-    r"\b(?:use|choose|pick|select|answer|reply|say|output|return|label\s+(?:it|the\s+\w+)(?:\s+as)?)"
-    r"\s+[`'\"*]*([\w\- ]{1,40}?)[`'\"*]*\s+(?:when|if|for|whenever|where)\s+(.+)$",
+# Prose definitions, one clause at a time ("Use billing when ...", "bug means ...", "if ..., say
+# x", "parcels go to shipping", "otherwise other"). NAME is one or two words, quotes allowed.
+_NAME = r"""[`'"*]*(?P<name>[^\W\d][\w\-]*(?:\s[^\W\d][\w\-]*)?)[`'"*]*"""
+_KIND = r"(?:(?:the\s+)?(?:label|category|class|tag|queue|intent|topic|bucket)\s+)?"
+_SAY = (
+    r"(?:use|choose|pick|select|answer|reply(?:\s+with)?|respond(?:\s+with)?|say|output|return|"
+    r"write|go\s+with|assign|(?:label|tag|mark|classify|call|file|route)"
+    r"(?:\s+(?:it|this|them|the\s+\w+))?(?:\s+(?:as|under|to|in))?|"
+    r"the\s+(?:label|category|class|answer|tag|queue)\s+(?:is|should\s+be)|it\s+is|it'?s)"
+)
+_DEFINES = (
+    r"(?:means|covers|is\s+for|are\s+for|is\s+used\s+(?:for|when)|applies\s+(?:to|when)|"
+    r"refers\s+to|stands\s+for|captures|should\s+be\s+used\s+(?:for|when)|handles|deals\s+with|"
+    r"is\s+about|is\s+(?=anything)|is\s+when|describes|concerns|includes|fits|=|:|—|–)"
+)
+_PROSE_FORMS = (
+    re.compile(
+        rf"^{_SAY}\s+{_KIND}{_NAME}\s+(?:for|when|if|whenever|where|in\s+case|to\s+mean)\s+"
+        r"(?P<def>.+)$",
+        re.I,
+    ),
+    re.compile(rf"^{_KIND}{_NAME}\s*{_DEFINES}\s*(?P<def>.+)$", re.I),
+    re.compile(
+        rf"^(?:if|when|whenever|where|for)\s+(?P<def>.+?),?\s+(?:then\s+)?{_SAY}\s+{_KIND}{_NAME}$",
+        re.I,
+    ),
+    re.compile(
+        r"^(?P<def>.+?)\s+(?:goes\s+to|go\s+to|should\s+go\s+to|belongs?\s+(?:in|to)|counts?\s+as|"
+        r"gets?|(?:should\s+be|is|are)\s+(?:labell?ed|tagged|marked|classified|filed)(?:\s+(?:as|under))?"
+        rf"|->|=>|→)\s+{_KIND}{_NAME}$",
+        re.I,
+    ),
+)
+_PROSE_IS = re.compile(rf"^(?P<def>.+?)\s+(?:is|are)\s+{_NAME}$", re.I)
+_PROSE_ELSE = re.compile(
+    r"^(?:otherwise|else|for\s+(?:everything|anything)\s+else|(?:everything|anything)\s+else"
+    rf"(?:\s+(?:is|goes\s+to|gets))?)[,:]?\s+(?:{_SAY}\s+)?{_NAME}$",
     re.I,
 )
-_PROSE_MEANS = re.compile(
-    r"^[`'\"*]*([\w\- ]{1,40}?)[`'\"*]*\s+(?:means|covers|applies\s+(?:to|when)|is\s+for|"
-    r"is\s+used\s+(?:for|when)|should\s+be\s+used\s+(?:for|when)|refers\s+to)\s+(.+)$",
-    re.I,
+_SEGMENT = re.compile(
+    r"\s*(?:;|,\s*(?:and\s+|or\s+|but\s+)?"
+    r"|\s+and\s+(?=(?:\S+\s+){0,3}?\S+\s+(?:for|if|when|whenever)\b))\s*"
 )
-_PROSE_IF = re.compile(
-    r"^(?:if|when)\s+(.+?),\s*(?:then\s+)?(?:answer|reply|say|use|choose|output|return|"
-    r"label\s+it(?:\s+as)?|it\s+is)\s+[`'\"*]*([\w\- ]{1,40}?)[`'\"*]*$",
-    re.I,
-)
+# A word that makes a phrase a clause, not a label name ("toxic when it insults").
+_CLAUSE_WORD = re.compile(r"\b(?:when|if|whenever|because|unless|that|which|who|it|is|are)\b", re.I)
 _TABLE_ROW = re.compile(r"^\s*\|(.+)\|\s*$")
 _TABLE_RULE = re.compile(r"^[\s|:\-]+$")
 _YAML_KEY = re.compile(r"^\s*(?:-\s*)?(name|label|id|value|key)\s*:\s*(.+)$", re.I)
@@ -248,7 +282,7 @@ def _split_labelled(raw: str) -> list[tuple[str, str]]:
     "positive (happy, praising), negative (angry) or neutral" ->
     [("positive", "happy, praising"), ("negative", "angry"), ("neutral", "")].
     """
-    raw = raw.strip().rstrip(".")
+    raw = _first_sentence(raw.strip()).rstrip(".")
     if raw[:1] in "[{" and raw[-1:] in "]}":
         raw = raw[1:-1]
     items = []
@@ -257,13 +291,32 @@ def _split_labelled(raw: str) -> list[tuple[str, str]]:
         inner = re.match(r"^(.*?)\s*[(\[](.*)[)\]]\s*$", part)
         name, definition = (inner.group(1), inner.group(2)) if inner else (part, "")
         if not inner:
-            dashed = re.match(r"^(.{1,40}?)\s+(?:-|—|–|=)\s+(.+)$", part)
+            dashed = re.match(r"^(.{1,40}?)(?:\s+(?:-|—|–|=)|:)\s+(.+)$", part)
             if dashed:
                 name, definition = dashed.group(1), dashed.group(2)
         name = _clean_name(name)
-        if name and len(name.split()) <= 4 and _NAME_OK.match(name):
+        if (
+            name
+            and len(name.split()) <= 4
+            and _NAME_OK.match(name)
+            and not _DETERMINER.match(name)
+            and not (len(name.split()) > 1 and _CLAUSE_WORD.search(name))
+        ):
             items.append((name, definition.strip()))
     return items
+
+
+def _first_sentence(raw: str) -> str:
+    """`raw` up to its first sentence end (". " then a capital) outside parentheses."""
+    depth = 0
+    for index, char in enumerate(raw):
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth = max(0, depth - 1)
+        elif char in ".!?" and depth == 0 and re.match(r"[.!?]\s+[A-Z]", raw[index : index + 3]):
+            return raw[:index]
+    return raw
 
 
 def _split_items(raw: str) -> list[str]:
@@ -329,28 +382,75 @@ def _table(lines: list[str]) -> list[tuple[str, str]]:
 
 
 def _prose(text: str, known: list[str]) -> list[tuple[str, str]]:
-    """Definitions written as sentences: "Use billing when ...", "bug means ...", "If ..., say x".
+    """Definitions written as sentences: "Use billing when ...", "bug means ...", "If ..., say
+    x", "parcels go to shipping", "otherwise other"; also "Use a for x, b for y and c for z".
 
-    With `known` labels only those names count; with none, the names these sentences give.
+    With `known` labels only those names count; with none, the names these clauses give (a
+    clause "x is y" counts only for a known name). A clause that matches nothing continues the
+    previous definition ("charges, invoices, refunds").
     """
     found: list[tuple[str, str]] = []
     lower = {k.lower(): k for k in known}
-    for sentence in re.split(r"(?<=[.!?])\s+|;\s*|\n+", text):
-        sentence = sentence.strip().rstrip(".")
-        readers = ((_PROSE_USE, 1, 2), (_PROSE_MEANS, 1, 2), (_PROSE_IF, 2, 1))
-        for pattern, name_group, def_group in readers:
-            match = pattern.search(sentence) if pattern is _PROSE_USE else pattern.match(sentence)
-            if not match:
+
+    def accept(name: str) -> str | None:
+        name = _clean_name(name)
+        if known:
+            return lower.get(name.lower())
+        if not _NAME_OK.match(name) or _DETERMINER.match(name + " ") or name.lower() in _NOT_NAMES:
+            return None
+        return name
+
+    def read(clause: str) -> tuple[str, str] | None:
+        for form in _PROSE_FORMS:
+            match = form.match(clause)
+            if match and (name := accept(match.group("name"))):
+                definition = match.group("def").strip()
+                if form is _PROSE_FORMS[3]:  # "Classify as follows: complaints -> negative"
+                    definition = definition.split(": ")[-1]
+                return name, definition
+        match = _PROSE_ELSE.match(clause)
+        if match and (name := accept(match.group("name"))):
+            return name, "anything else"
+        match = _PROSE_IS.match(clause)
+        if match and (name := accept(match.group("name"))) and (known or " " not in name):
+            return name, match.group("def").strip()
+        if ": " in clause:  # "Tag the review: say 'pos' if ..."
+            return read(clause.split(": ", 1)[1])
+        return None
+
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
+        sentence = sentence.strip().rstrip(".!?")
+        conditional = re.match(r"(?:if|when|whenever|where|for)\b", sentence, re.I)
+        whole = read(sentence) if conditional else None
+        if whole:
+            found.append(whole)
+            continue
+        verb, matched_here = "", False
+        for segment in _SEGMENT.split(sentence):
+            segment = re.sub(r"^(?:and|or|then)\s+", "", segment.strip(), flags=re.I)
+            if not segment:
                 continue
-            name = _clean_name(match.group(name_group))
-            name = re.sub(r"^(?:the\s+)?(?:label|category|class|tag)\s+", "", name, flags=re.I)
-            if known and name.lower() not in lower:
-                continue
-            if not known and (len(name.split()) > 2 or not _NAME_OK.match(name)):
-                continue
-            found.append((lower.get(name.lower(), name), match.group(def_group).strip()))
-            break
+            said = re.match(rf"^{_SAY}\s", segment, re.I)
+            carry = verb and matched_here and not said
+            hit = (read(verb + segment) if carry else None) or read(segment)
+            if hit:
+                found.append(hit)
+                matched_here = True
+                lead = _PROSE_FORMS[0].match(segment)
+                verb = segment[: lead.start("name")] if lead else verb
+            elif matched_here and found:
+                name, definition = found[-1]
+                found[-1] = (name, f"{definition}, {segment}")
     return found
+
+
+_NOT_NAMES = frozenset(
+    {
+        *["it", "this", "that", "them", "one", "only", "just", "the", "a", "an", "below"],
+        *["above", "here", "there", "important", "required", "optional", "data", "text"],
+        *["input", "output", "answer", "label", "category", "needed", "given", "shown", "not"],
+    }
+)
 
 
 def find_labels(text: str) -> tuple[list[str], dict[str, str]]:
@@ -387,9 +487,12 @@ def find_labels(text: str) -> tuple[list[str], dict[str, str]]:
         elif filler or not rest:
             for name, definition in _bullet_block(lines, index + 1):
                 add(name, definition)
-    if not labels:
-        for name, definition in _table(lines):
-            add(name, definition)
+    table = _table(lines)
+    if len(table) >= 2 and not any(name.lower() in map(str.lower, labels) for name, _ in table):
+        labels.clear()
+        definitions.clear()
+    for name, definition in table if len(table) >= 2 else []:
+        add(name, definition)
     if _CLASSIFY_CUE.search(text) or _CLASSIFY_ASK.search(text):
         # A block of two or more "- label: definition" bullets also states a label set.
         bullets = [_LABEL_DEF.match(m.group(1).strip()) for m in map(_BULLET.match, lines) if m]
@@ -399,14 +502,16 @@ def find_labels(text: str) -> tuple[list[str], dict[str, str]]:
             for name, definition in pairs:
                 if not stated or name.lower() in stated:
                     add(name, definition)
-    prose = _prose(text, labels)
+    if not labels and (_CLASSIFY_CUE.search(text) or _CLASSIFY_ASK.search(text)):
+        for name, definition in _any_list(lines):
+            add(name, definition)
+    # Prose is read in the instructions only: not in delimited data, not in "Text: ..." lines.
+    kept = [line for line in undelimited(text).splitlines() if not _INPUT_LINE.match(line)]
+    prose = _prose("\n".join(kept), labels)
     if labels or len(prose) >= 2:
         named = bool(labels)
         for name, definition in prose:
             add(name if named else _unstart(name), definition)
-    if not labels and (_CLASSIFY_CUE.search(text) or _CLASSIFY_ASK.search(text)):
-        for name, definition in _any_list(lines):
-            add(name, definition)
     return labels, definitions
 
 
@@ -504,6 +609,29 @@ def label_spec(messages: list[dict]) -> LabelSpec | None:
         if label and previous.get("role") == "user":
             examples.append((payload(text_of(previous)), label))
     return LabelSpec(labels=labels, definitions=definitions, examples=examples)
+
+
+_FIELD_HEAD = re.compile(r"^\s*[A-Za-z][\w '\-]{0,30}:\s+(?=\S)")
+
+
+def classification_input(messages: list[dict]) -> str:
+    """The text to classify: `payload` of the last user turn, narrowed further when that turn
+    also carries the task and the label set.
+
+    When `payload` finds no marker or delimiter and the turn has several paragraphs, the last
+    paragraph is the input (the label set and the task come before it); a short field name in
+    front of it ("Customer review: ...") is dropped.
+    """
+    user = last_user_text(messages)
+    found = payload(user)
+    if found != user.strip():
+        return found
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", user) if p.strip()]
+    if len(paragraphs) < 2:
+        return found
+    last = paragraphs[-1]
+    head = _FIELD_HEAD.match(last)
+    return last[head.end() :].strip() if head else last
 
 
 def asks_for_json(messages: list[dict]) -> bool:
