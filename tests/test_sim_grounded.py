@@ -481,8 +481,103 @@ def print_handbook() -> None:
             print(f"  {rule:16} {model}: " + "; ".join(row))
 
 
+# --- techniques by meaning: the abstention rule in any words, paraphrased questions -----------
+# Written for these tests, not taken from the simulator's phrasings.
+ABSTAIN_PARAPHRASES = [
+    "Stick to the passages. When they leave the question open, tell the user you don't know.",
+    "If nothing in the context answers it, answer 'Not covered by the docs.'",
+    "Should the excerpts fail to mention the answer, say that you are unable to answer.",
+    "Do not answer from memory; if the sources lack the fact, reply that it is unknown.",
+    "Where the provided pages don't say, admit you can't tell.",
+    "In case the answer isn't in the supplied material, respond with 'No information available'.",
+    "It is better to say you are not sure than to answer without support from the passages.",
+    "Only reply when the context has the answer; otherwise state that the context lacks it.",
+    "You may decline to answer if the documents do not contain what is asked.",
+    "When the retrieved text is silent on the question, say you have no answer.",
+]
+ABSTAIN_CONTENT_FREE = [
+    "Take your time. Never guess. You must focus.",
+    "Be accurate and helpful.",
+    "Think carefully before you answer.",
+    "Answer in one short sentence.",
+    "You are an expert on our internal services.",
+]
+PARAPHRASED_QUESTIONS = {
+    "port": "On what network port can I reach {svc}?",
+    "retention": "For what period are the request records of {svc} retained?",
+    "owner": "Who is responsible for {svc}?",
+    "timeout": "When does {svc} give up waiting on its database?",
+}
+
+
+def abstain_rate(model: str, rule: str, n: int = 200) -> float:
+    """Share of abstentions when the context lacks the answer (three other services' pages)."""
+    sim, rng, abstained = Simulator(), random.Random(5), 0
+    for item in items(n, seed=9):
+        messages = prompt(item, only_distractors(3)(item, rng), allow_abstain=False)
+        messages[0]["content"] += " " + rule
+        result = sim.complete(SimRequest(model=model, messages=messages))
+        abstained += "abstained" in result.behaviours
+    return abstained / n
+
+
+@pytest.mark.parametrize("model", ["sim-small", "sim-large"])
+def test_abstention_rule_in_other_words_keeps_most_of_its_effect(model: str) -> None:
+    documented = abstain_rate(model, ABSTAIN)
+    assert abstain_rate(model, "") == 0.0
+    ratios = sorted(abstain_rate(model, rule) / documented for rule in ABSTAIN_PARAPHRASES)
+    assert ratios[len(ratios) // 2] >= 0.7, ratios
+
+
+@pytest.mark.parametrize("model", ["sim-small", "sim-large"])
+def test_content_free_instructions_allow_no_abstention(model: str) -> None:
+    documented = abstain_rate(model, ABSTAIN)
+    ratios = [abstain_rate(model, rule, n=100) / documented for rule in ABSTAIN_CONTENT_FREE]
+    assert max(ratios) <= 0.2, ratios
+
+
+def paraphrased_accuracy(model: str, use_meaning: bool, monkeypatch) -> float:
+    module = sys.modules["course.sim.skills.grounded"]
+    if not use_meaning:
+        monkeypatch.setattr(module, "SEMANTIC_RANK", 0.0)
+        monkeypatch.setattr(module, "SEMANTIC_COVERAGE", 0.0)
+    sim, rng, right = Simulator(), random.Random(8), 0
+    chosen = items(200, seed=12)
+    for item in chosen:
+        messages = prompt(item, gold_plus(2)(item, rng), allow_abstain=True)
+        question = PARAPHRASED_QUESTIONS[item.attribute].format(svc=item.service.name)
+        messages[1]["content"] = messages[1]["content"].replace(item.question, question)
+        right += correct(item, sim.complete(SimRequest(model=model, messages=messages)).content)
+    monkeypatch.undo()
+    return right / len(chosen)
+
+
+def test_meaning_helps_paraphrased_questions_find_their_sentence(monkeypatch) -> None:
+    lexical = paraphrased_accuracy("sim-large", False, monkeypatch)
+    blended = paraphrased_accuracy("sim-large", True, monkeypatch)
+    assert blended >= lexical + 0.1, (lexical, blended)
+
+
+def print_technique_tables() -> None:
+    """Abstention rule: documented effect and paraphrase ratios; paraphrased questions."""
+    for model in ("sim-small", "sim-large"):
+        documented = abstain_rate(model, ABSTAIN)
+        ratios = sorted(abstain_rate(model, rule) / documented for rule in ABSTAIN_PARAPHRASES)
+        free = sorted(abstain_rate(model, rule) / documented for rule in ABSTAIN_CONTENT_FREE)
+        print(
+            f"{model}: abstains {documented:.3f} with the documented rule, 0 without; "
+            f"paraphrases median ratio {ratios[len(ratios) // 2]:.2f} (min {ratios[0]:.2f}); "
+            f"content-free max ratio {free[-1]:.2f}"
+        )
+
+
 if __name__ == "__main__":
-    print_handbook() if "--handbook" in sys.argv else print_tables()
+    if "--techniques" in sys.argv:
+        print_technique_tables()
+    elif "--handbook" in sys.argv:
+        print_handbook()
+    else:
+        print_tables()
 
 
 def test_a_lone_placeholder_line_in_a_ticket_is_not_a_passage():

@@ -292,7 +292,7 @@ _SET_FIELD = (
     r"classification|answer|output|result|decision)|(?:set|put|switch)\s+(?:this|it)\s+(?:to|as)"
 )
 # Where an imperative starts: the sentence start, after punctuation, or after a softener/joiner.
-_LEAD = r"(?:^\W*|[,;:.!?]\s*|\b(?:and|then|please|kindly|just|simply|now|instead|only|also)\s+)"
+_LEAD = r"(?:^\W*|[,;:.!?]\W*|\b(?:and|then|please|kindly|just|simply|now|instead|only|also)\s+)"
 DIRECTIVE = re.compile(
     rf"{_LEAD}(?:{_OUTPUT_VERB}|{_SET_FIELD})\b"
     rf"|\byou\s+(?:must|should|shall|will|need\s+to|have\s+to|are\s+to|are\s+required\s+to|"
