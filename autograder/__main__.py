@@ -17,12 +17,23 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autograder.engine import NbgraderError
-from autograder.grading import DEFAULT_TIMEOUT_S, GradeReport, grade_reference, grade_submission
+from autograder.grading import (
+    DEFAULT_SUBMISSION_TIMEOUT_S,
+    DEFAULT_TIMEOUT_S,
+    GradeReport,
+    clean_text,
+    grade_reference,
+    grade_submission,
+)
 from autograder.paths import modules_with_source, release_dir
 
 
 def format_report(report: GradeReport) -> str:
-    """A per-notebook, per-exercise score table followed by what went wrong."""
+    """A per-notebook, per-exercise score table, then what went wrong and what was flagged.
+
+    Everything that came from a submission passes through ``clean_text``: no ANSI escape or
+    control character from learner output reaches the terminal.
+    """
     lines = [f"{'notebook / exercise':<40} {'score':>6} {'max':>6}"]
     for nb in report.notebooks:
         lines.append(f"{nb.name + '.ipynb':<40} {nb.score:>6.1f} {nb.max_score:>6.1f}")
@@ -30,6 +41,10 @@ def format_report(report: GradeReport) -> str:
             if cell.autograded:
                 name, score = cell.grade_id, f"{cell.points:.1f}"
                 status = "" if cell.points == cell.max_points else "not passed yet"
+                if cell.needs_manual_grade:
+                    status = "held for a person (see flags)"
+                elif cell.reason and cell.points < cell.max_points:
+                    status = f"not passed: {clean_text(cell.reason, 80)}"
             elif cell.needs_manual_grade:
                 name, score, status = f"{cell.grade_id} (written)", "-", "graded by a person"
             else:
@@ -44,11 +59,20 @@ def format_report(report: GradeReport) -> str:
             else ""
         )
     )
-    details = [f"  {p}" for p in report.problems]
+    details = [f"  {clean_text(p, 400)}" for p in report.problems]
     for nb in report.notebooks:
-        details += [f"  {nb.name}.ipynb: {message}" for message in nb.errors + nb.notes]
+        details += [f"  {nb.name}.ipynb: {clean_text(m, 300)}" for m in nb.errors + nb.notes]
+    details += [f"  {clean_text(m)}" for m in report.interruptions]
     if details:
         lines += ["What to look at:", *details]
+    if report.flags:
+        lines.append("FLAGGED for a person (tampering evidence; the flagged cells earned nothing):")
+        lines += [f"  {clean_text(flag, 300)}" for flag in report.flags]
+    box = report.sandbox
+    lines.append(
+        f"Sandbox: {box.mechanism}"
+        + (f" (not active: {'; '.join(box.missing)})" if box.missing else "")
+    )
     return "\n".join(lines)
 
 
@@ -99,6 +123,8 @@ def check_command(args: argparse.Namespace) -> int:
                 workdir=Path(workdir),
                 timeout_s=args.timeout,
                 source_root=args.source_root,
+                submission_timeout_s=args.submission_timeout,
+                sandboxed=not args.no_sandbox,
             )
         except NbgraderError as exc:
             print(f"Grading could not run: {exc}", file=sys.stderr)
@@ -106,8 +132,8 @@ def check_command(args: argparse.Namespace) -> int:
         print(format_report(report))
         try:
             pages = write_feedback(report, state_dir() / "feedback" / args.module)
-        except NbgraderError as exc:
-            print(f"Feedback pages could not be written: {exc}", file=sys.stderr)
+        except Exception as exc:  # the scores are printed already; feedback is a bonus
+            print(f"Feedback pages could not be written: {clean_text(exc)}", file=sys.stderr)
             pages = []
     if pages:
         print("Feedback (open in a browser):")
@@ -173,6 +199,17 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds per cell"
         )
+    check.add_argument(
+        "--submission-timeout",
+        type=float,
+        default=DEFAULT_SUBMISSION_TIMEOUT_S,
+        help="seconds for the whole submission",
+    )
+    check.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run kernels without namespaces (other protections stay on); for measuring",
+    )
     return parser
 
 

@@ -1,4 +1,4 @@
-"""HTML feedback for a graded submission that never shows the hidden tests.
+"""HTML feedback for a graded submission that never shows the hidden tests or runs learner code.
 
 The autograded notebook holds the full test cells (nbgrader restores them from the gradebook
 before running), so feedback made from it would publish the hidden tests and, through
@@ -6,10 +6,16 @@ tracebacks, the failing hidden line. HideHiddenTests edits the notebook before t
 export: hidden regions are replaced by one comment, and errors from those cells keep only
 the exception type and message. It is registered in nbgrader_config.py, so the `nbgrader
 generate_feedback` command is covered too.
+
+It also makes the page safe to open: rich outputs are reduced to text and images (no HTML,
+JavaScript, SVG or markdown from the learner's kernel), raw HTML in the learner's markdown is
+escaped, and once a cell with hidden tests has run, learner code may have read them, so from
+there on only error names and messages the cell's author wrote are shown, never free output.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -22,6 +28,26 @@ from autograder import engine
 from autograder.grading import GradeReport
 
 HIDDEN_PLACEHOLDER = "# (hidden tests run here; they are not shown)"
+OUTPUT_HIDDEN = "(output not shown: it was printed after hidden tests ran)\n"
+# Output kinds the page shows: plain text is escaped by the exporter, images are data URIs.
+SAFE_MIME = ("text/plain", "image/png", "image/jpeg", "image/gif")
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]|[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _clean(value: object, limit: int = 300) -> str:
+    text = _ANSI.sub("", str(value)).strip()
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _literals(source: str) -> set[str]:
+    """String constants of a cell: messages its author wrote for learners."""
+    return {m.group(2).strip() for m in re.finditer(r"(['\"])((?:\\.|(?!\1).){3,300})\1", source)}
+
+
+def _inert_markdown(source: str) -> str:
+    """Markdown whose raw HTML is shown as text and whose links cannot run script."""
+    text = source.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"(?i)(java|vb)script\s*:", r"\1script&#58;", text)
 
 
 class HideHiddenTests(Preprocessor):
@@ -34,16 +60,49 @@ class HideHiddenTests(Preprocessor):
     end_delimiter = Unicode("END HIDDEN TESTS").tag(config=True)
     placeholder = Unicode(HIDDEN_PLACEHOLDER).tag(config=True)
 
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        self._hidden_ran = False
+        return super().preprocess(nb, resources)
+
     def preprocess_cell(
         self, cell: NotebookNode, resources: dict, index: int
     ) -> tuple[NotebookNode, dict]:
-        if cell.cell_type != "code" or self.begin_delimiter not in cell.source:
+        if cell.cell_type == "markdown":
+            cell.source = _inert_markdown(cell.source)
+            cell.pop("attachments", None)
             return cell, resources
-        cell.source = self._strip(cell.source)
+        if cell.cell_type != "code":
+            return cell, resources
+        hidden = self.begin_delimiter in cell.source
+        authored = _literals(cell.source)
+        self._hidden_ran = self._hidden_ran or hidden
+        if hidden:
+            cell.source = self._strip(cell.source)
+        kept = []
         for output in cell.get("outputs", []):
             if output.output_type == "error":
-                message = str(output.get("evalue", "")).strip()
-                output.traceback = [f"{output.ename}: {message}" if message else output.ename]
+                message = _clean(output.get("evalue", ""))
+                if self._hidden_ran and message and message not in authored:
+                    message = "(message hidden: it was raised after hidden tests ran)"
+                ename = output.get("ename", "Error")
+                ename = ename if re.fullmatch(r"[A-Za-z_][\w.]{0,59}", str(ename)) else "Error"
+                output.ename, output.evalue = ename, message
+                if hidden or self._hidden_ran:
+                    output.traceback = [f"{ename}: {message}" if message else ename]
+                kept.append(output)
+            elif self._hidden_ran:
+                continue  # free output after hidden tests could carry them
+            elif output.output_type == "stream":
+                kept.append(output)
+            elif output.output_type in ("display_data", "execute_result"):
+                data = {k: v for k, v in output.get("data", {}).items() if k in SAFE_MIME}
+                if data:
+                    output.data = data
+                    output.metadata = {}
+                    kept.append(output)
+        if self._hidden_ran and len(kept) < len(cell.get("outputs", [])):
+            kept.insert(0, NotebookNode(output_type="stream", name="stdout", text=OUTPUT_HIDDEN))
+        cell.outputs = kept
         return cell, resources
 
     def _strip(self, source: str) -> str:
