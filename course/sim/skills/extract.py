@@ -4,8 +4,8 @@ Each property is filled by type-driven heuristics (see finders.py); enum propert
 classifier. How strict the request is decides how the output can go wrong:
 - response_format json_schema: always valid JSON, every required key, right types; each field's
   value is wrong with probability field_miss_rate x doubt (the model misread, not
-  mis-formatted), where doubt says how the value was found: CLEAR 0.15 (after the field's
-  name, or the only value of its kind), LIKELY 0.5 (chosen among several), GUESS 1.0 (a
+  mis-formatted), where doubt says how the value was found: CLEAR 0.1 (after the field's
+  name, or the only value of its kind), LIKELY 0.3 (chosen among several), GUESS 1.0 (a
   fallback); a nullable field with no evidence, null otherwise, is invented (a
   hallucination) with field_miss_rate x ABSENT (0.5).
 - response_format json_object: valid JSON, but each key is missing with field_miss_rate.
@@ -43,9 +43,17 @@ from course.sim.skills.prompt import (
 from course.sim.skills.text import identifier_words, sentences, words
 
 _MAX_DEPTH = 6
-_PLACE_LIKE = re.compile(r"city|country|location|place|destination|origin|town|region", re.I)
+_ORG_LIKE = re.compile(
+    r"company|organi[sz]ation|supplier|vendor|merchant|business|firm|issuer|seller|shop|store|"
+    r"brand|employer|provider|caterer|restaurant|hotel|empresa|firma|société|entreprise",
+    re.I,
+)
+_PLACE_LIKE = re.compile(
+    r"\b(?:city|country|location|place|destination|origin|town|region)\b", re.I
+)
 _NAME_LIKE = re.compile(
-    r"name|person|customer|author|user|recipient|sender|company|organi[sz]ation|vendor|merchant",
+    r"\b(?:name|person|customer|author|user|recipient|sender|guest|passenger|patient|"
+    r"employee|company|organi[sz]ation|vendor|merchant)",
     re.I,
 )
 _ID_NAME = re.compile(r"(?:^|_|\b)(?:id|number|no|code|sku|ref|reference)(?:$|_|\b)", re.I)
@@ -68,11 +76,12 @@ _PRODUCT_LIKE = re.compile(
 _CATALOGUE_TEXT = "catalogu catalog katalog catálogo list option allow known"
 _CATALOGUE_WORDS = frozenset(_CATALOGUE_TEXT.split())
 _NEAR_CHARS = 40  # a nullable number must sit this close to a mention of its name
+_LIST_HEADER_WORDS = 3  # inside the data, a list's header ("Products:") is this short at most
 _DATE_LIKE = re.compile(r"\bdate\b|\bday\b|deadline|\bdue\b|birth|check.?(?:in|out)\b", re.I)
 # How unsure the model is of a value it read, by how the value was found (see Filler.doubt):
 # field_miss_rate x heat x doubt is the chance that this field comes out wrong.
-CLEAR = 0.15  # written after the field's name, or the only value of its kind in the text
-LIKELY = 0.5  # one of several candidates, chosen by nearness to the field's name
+CLEAR = 0.1  # written after the field's name, or the only value of its kind in the text
+LIKELY = 0.3  # one of several candidates, chosen by nearness to the field's name or a cue
 GUESS = 1.0  # a fallback: the sentence sharing most words, leftover words, an empty value
 ABSENT = 0.5  # no evidence at all: the chance of inventing a value is scaled by this
 
@@ -180,12 +189,12 @@ class Filler:
             self.doubt = LIKELY
             return self._array(name, schema)
         if kind == "boolean":
-            stated = finders.key_value(self.text, name)
+            stated = self._stated(name, lambda v: v.lower() in ("true", "yes", "false", "no"))
             self.doubt = CLEAR
             if stated and stated.lower() in ("true", "yes", "false", "no"):
                 return stated.lower() in ("true", "yes")
             said = finders.flag(self.text, name, description)
-            self.doubt = CLEAR if said else LIKELY  # false only for want of evidence
+            self.doubt = CLEAR  # said (and not negated), or not said at all
             return said
         if kind in ("integer", "number"):
             number = self._number(name, hint, optional)
@@ -196,8 +205,10 @@ class Filler:
 
     def _number(self, name: str, hint: str, optional: bool) -> float | None:
         """A money field reads an amount with a currency; other numbers the nearest number."""
-        raw = finders.key_value(self.text, name) or ""
-        if _MONEY_LIKE.search(hint):
+        money_like = bool(_MONEY_LIKE.search(hint))
+        typed = money.amount_in if money_like else finders.numbers
+        raw = self._stated(name, lambda v: bool(typed(v))) or ""
+        if money_like:
             stated = money.amount_in(raw) if raw else None
             if stated is not None:
                 self.doubt = CLEAR
@@ -219,7 +230,7 @@ class Filler:
         near = finders.number_near(self.text, name, _NEAR_CHARS)
         number = near if optional else finders.number_near(self.text, name)
         if number is not None:
-            unique = len(set(finders.numbers(self.text))) == 1
+            unique = len(set(finders.counts(self.text))) == 1
             self.doubt = CLEAR if unique else LIKELY if near is not None else GUESS
         return number
 
@@ -264,6 +275,10 @@ class Filler:
         """Allowed values the prompt lists for this field, and the text without that list."""
         cues = set(words(identifier_words(name))) | (set(words(description)) & _CATALOGUE_WORDS)
         options, lines = option_list(self.instructions, cues)
+        header = re.split(r"[.!?]\s+", lines[0].split(":", 1)[0] if lines else "")[-1]
+        header = header.strip(" -*#")
+        if lines and lines[0] in self.text and len(header.split()) > _LIST_HEADER_WORDS:
+            return [], self.text  # "Bulk order from Ana: 250 bags, order WS-1": a sentence
         text = self.text
         for line in lines:
             text = text.replace(line, "")
@@ -297,8 +312,8 @@ class Filler:
         description = schema.get("description", "")
         hint = f"{identifier_words(name)} {description}".lower()
         fmt = schema.get("format", "")
-        found = finders.key_value(self.text, name)
         date_like = fmt == "date" or (fmt != "date-time" and bool(_DATE_LIKE.search(hint)))
+        found = self._stated(name, lambda v: self._fits_string(v, name, hint, date_like))
         if found:
             self.doubt = CLEAR
             if _CURRENCY_LIKE.search(hint) and money.currency_words(found):
@@ -331,10 +346,12 @@ class Filler:
             return value
         # A field with its own finder answers from it; if it finds nothing, a nullable one is null.
         applies, value = self._specialised(name, description, hint)
-        if value or (applies and optional):
+        if applies:  # an id, currency, listed value or product: its finder's word is final
             return value
         self.doubt = LIKELY
         if _PLACE_LIKE.search(hint) and (value := finders.proper_noun(self.text, "place")):
+            return value
+        if _ORG_LIKE.search(hint) and (value := finders.proper_noun(self.text, "organisation")):
             return value
         if _NAME_LIKE.search(hint) and (value := finders.proper_noun(self.text, "person")):
             return value
@@ -344,6 +361,25 @@ class Filler:
         content = [s for s in sentences(self.text) if not _JSON_WORD.search(s)]
         best = finders.best_sentence(self.text, hint)
         return best if best or optional else next(iter(content), None)
+
+    def _stated(self, name: str, fits: Any) -> str | None:
+        """A value written after the field's name ("Order ID: 42"), or after one word of it
+        ("Guest: Amara Singh" for guest_name) when that value `fits` the field's type."""
+        strict = finders.key_value(self.text, name)
+        if strict:
+            return strict
+        loose = finders.key_value(self.text, name, loose=True)
+        return loose if loose and fits(loose) else None
+
+    def _fits_string(self, value: str, name: str, hint: str, date_like: bool) -> bool:
+        """Whether a loosely labelled value can be this string field's value."""
+        if date_like:
+            return finders.parse_date(value) is not None or finders.DATE.search(value) is not None
+        if _CURRENCY_LIKE.search(hint):
+            return bool(money.currency_words(value))
+        if _ID_NAME.search(identifier_words(name).replace(" ", "_")):
+            return any(ch.isdigit() for ch in value) and len(value.split()) <= 2
+        return bool(re.search(r"[^\W\d_]", value))
 
     def _leftover_words(self) -> str:
         """The request's content words minus the tool's own words: "weather in Paris" -> "Paris"."""

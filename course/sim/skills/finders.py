@@ -11,7 +11,14 @@ from datetime import date
 from difflib import SequenceMatcher
 
 from course.sim.skills import lexicon
-from course.sim.skills.text import identifier_words, sentences, stem, words
+from course.sim.skills.text import (
+    STOPWORDS,
+    identifier_words,
+    letter_tokens,
+    sentences,
+    stem,
+    words,
+)
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 URL = re.compile(r"\bhttps?://[^\s)<>\"']+|\bwww\.[^\s)<>\"']+")
@@ -26,17 +33,28 @@ _MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
     "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
 }  # fmt: skip
+# Month names in Spanish, German and French, the other languages the simulator reads.
+_FOREIGN_MONTHS = {
+    "enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7,
+    "agosto": 8, "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11,
+    "diciembre": 12, "januar": 1, "februar": 2, "märz": 3, "mai": 5, "juni": 6, "juli": 7,
+    "oktober": 10, "dezember": 12, "janvier": 1, "février": 2, "mars": 3, "avril": 4,
+    "juin": 6, "juillet": 7, "août": 8, "septembre": 9, "octobre": 10, "novembre": 11,
+    "décembre": 12,
+}  # fmt: skip
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+    r"|" + "|".join(sorted(_FOREIGN_MONTHS, key=len, reverse=True)) + r")\.?"
 )
-_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th|er|\.)?"
 # A date with its year, as people write it: 2024-12-04, 2024/12/04, 04.12.2024, 12/4/2024,
-# "4 December 2024", "4th of December, 2024", "December 4th, 2024", "Dec. 4, 2024", "4-Dec-2024".
+# "4 December 2024", "4th of December, 2024", "December 4th, 2024", "Dec. 4, 2024", "4-Dec-2024",
+# "12. Mai 2025", "9 de agosto de 2025", "1er mars 2025".
 DATE = re.compile(
     rf"\b\d{{4}}[-/]\d{{1,2}}[-/]\d{{1,2}}\b|\b\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}\b"
     rf"|\b{_MONTH}\s+(?:the\s+)?{_DAY},?\s+\d{{4}}\b"
-    rf"|\b(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}\b"
+    rf"|\b(?:the\s+)?{_DAY}\s+(?:of\s+|de\s+)?{_MONTH},?\s+(?:de\s+)?\d{{4}}\b"
     rf"|\b{_DAY}-{_MONTH}-\d{{4}}\b",
     re.I,
 )
@@ -64,6 +82,23 @@ _NOT_PRODUCT = frozenset(_NOT_PRODUCT_TEXT.split())
 _PERSON_CUE = re.compile(
     r"(?:name is|named|called|i am|i'm|this is|by|with|regards,?|thanks,?|sincerely,?)\W*$", re.I
 )
+# Before a person's name in a message about them: also "booked for", "under", "a nombre de".
+_PERSON_NAME_CUE = re.compile(
+    rf"(?:{_PERSON_CUE.pattern[3:-5]}|for|under|nombre de|für|pour)\W*$", re.I
+)
+_ORG_CUE = re.compile(r"(?:from|by|at|with|of|de|der|von|chez|caterer|supplier)\W*$", re.I)
+# A run of capitalised words, joined by spaces, hyphens, "&" or a name particle ("van", "de"):
+# "Ferreira & Filhos Lda", "Kessler Druck GmbH", "Lucía Romero", "Oakridge Legal LLP".
+_NAME_WORD = r"(?:[A-Z]\.|[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ'’]*(?![-_/]?[A-Za-z]*\d))"
+_NAME_RUN = re.compile(
+    rf"\b{_NAME_WORD}(?:(?:[ -]|\s&\s|\s(?:van|von|de|da|del|der|di|du|le|la)\s){_NAME_WORD})*"
+)
+_LEGAL_TEXT = """ltd limited llc llp inc corp co plc gmbh ag kg sa sas sarl sl spa srl bv nv lda
+    oy ab as"""
+_LEGAL_FORMS = frozenset(_LEGAL_TEXT.split())
+_TITLE_TEXT = """mr mrs ms miss mx dr prof sir madam herr herrn frau señor señora sr sra srta don
+    doña m mme mlle monsieur madame"""
+_TITLES = frozenset(_TITLE_TEXT.split())
 _PLACE_CUE = re.compile(r"(?:in|from|to|at|near|based in|live in|located in)\W*$", re.I)
 _NOT_NAME_TEXT = """i hi hello hey dear thanks thank please the a an my our your we you it
     this that there monday tuesday wednesday thursday friday saturday sunday january february
@@ -85,14 +120,35 @@ _NEXT_KEY = re.compile(
 )
 
 
-def key_value(text: str, name: str) -> str | None:
-    """The value after "name:" or "name =" (also "Order ID: 42" for order_id), if present."""
-    match = re.search(rf"(?im)\b{name_pattern(name)}\s*[:=]\s*([^\n;]+)", text)
-    if not match:
-        return None
-    value = _NEXT_KEY.split(match.group(1), maxsplit=1)[0]
-    value = value.strip().strip("\"'`").rstrip(".,").strip()
-    return value or None
+def key_value(text: str, name: str, loose: bool = False) -> str | None:
+    """The value after "name:" or "name =" (also "Order ID: 42" for order_id), if present.
+
+    With `loose`, a label of one word of the name also counts when the whole name is not
+    written ("Guest: Amara Singh" for guest_name, "Total: 45 EUR" for total_price); the caller
+    checks that such a value has the field's type.
+    """
+    labels = [name_pattern(name)]
+    if loose:
+        parts = [p for p in identifier_words(name).split() if p not in STOPWORDS]
+        labels += [re.escape(p) for p in parts if len(parts) > 1]
+    for label in labels:
+        match = re.search(rf"(?im)(?<![\w-]){label}\s*[:=]\s*([^\n;|]+)", text)
+        if match:
+            value = _NEXT_KEY.split(match.group(1), maxsplit=1)[0]
+            value = value.strip().strip("\"'`").rstrip(".,").strip()
+            if value:
+                return value
+    return None
+
+
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "dozen": 12,
+    "single": 1,
+}  # fmt: skip
+_NUMBER_WORD = re.compile(r"\b(?:a\s+)?(" + "|".join(_NUMBER_WORDS) + r")\b(?!\s*-)", re.I)
 
 
 def first(pattern: re.Pattern[str], text: str) -> str | None:
@@ -124,11 +180,12 @@ def parse_date(raw: str) -> date | None:
         else:
             month, day = int(first), int(second)
     else:
-        named = re.search(_MONTH, text)
+        named = re.search(rf"\b{_MONTH}", text)
         numbers = re.findall(r"\d+", text)
         if not named or len(numbers) != 2:
             return None
-        month = _MONTHS[named.group(0)[:3]]
+        word = named.group(0).rstrip(".")
+        month = _FOREIGN_MONTHS.get(word) or _MONTHS[word[:3]]
         day, year = int(numbers[0]), int(numbers[1])
     try:
         return date(year, month, day)
@@ -210,22 +267,53 @@ def _nearest_first(found: list[re.Match[str]], anchors: list[tuple[int, int]]) -
         found.sort(key=distance)
 
 
+def _counts(text: str) -> list[tuple[tuple[int, int], float]]:
+    """Numbers that can count something: digits and number words ("twelve", "a single"), not
+    parts of e-mails, phones, URLs, dates or amounts of money ("$12.99" is a price)."""
+    from course.sim.skills import money  # money has no dependency on this module
+
+    blocked = _blocked_spans(text) + [(m.start, m.end) for m in money.mentions(text)]
+    found = [
+        (m.span(), float(m.group(0).replace(",", "")))
+        for m in NUMBER.finditer(text)
+        if not any(a <= m.start() < b for a, b in blocked)
+    ]
+    found += [
+        (m.span(), float(_NUMBER_WORDS[m.group(1).lower()])) for m in _NUMBER_WORD.finditer(text)
+    ]
+    return sorted(found)
+
+
+def counts(text: str) -> list[float]:
+    """The values of the numbers in `text` that can count something (see _counts)."""
+    return [value for _, value in _counts(text)]
+
+
 def number_near(text: str, name: str, within: int | None = None) -> float | None:
     """The number closest to a mention of the property's name; else the first number at all.
 
-    Numbers inside emails, phone numbers, URLs and dates are skipped. With `within`, only a
-    number at most that many characters from a mention of the name counts (a nullable field
-    is allowed to say "not stated", so it does not grab an unrelated number).
+    Numbers inside emails, phone numbers, URLs, dates and amounts of money are skipped; number
+    words count ("twelve packs", "a single wallet"). With `within`, only a number at most that
+    many characters from a mention of the name counts (a nullable field is allowed to say "not
+    stated", so it does not grab an unrelated number).
     """
-    blocked = _blocked_spans(text)
-    found = [m for m in NUMBER.finditer(text) if not any(a <= m.start() < b for a, b in blocked)]
+    found = _counts(text)
     anchors = _name_spans(text, set(words(identifier_words(name))))
     if within is not None:
-        found = [m for m in found if any(_gap(m.span(), a) <= within for a in anchors)]
+        found = [f for f in found if any(_gap(f[0], a) <= within for a in anchors)]
     if not found:
         return None
-    _nearest_first(found, anchors)
-    return float(found[0].group(0).replace(",", ""))
+    if anchors:
+
+        def distance(item: tuple[tuple[int, int], float]) -> tuple[int, int]:
+            (start, end), _ = item
+            gaps = []
+            for a, b in anchors:
+                gaps.append((start - b, 0) if start >= b else (max(0, a - end), 1))
+            return min(gaps)
+
+        found.sort(key=distance)
+    return found[0][1]
 
 
 def _gap(span: tuple[int, int], anchor: tuple[int, int]) -> int:
@@ -256,17 +344,21 @@ def example_id(description: str) -> tuple[str, str, int] | None:
 
 
 def id_shape(description: str) -> re.Pattern[str] | None:
-    """The shape of an example id in a description: "such as ORD-48213" -> ORD-<4 to 6 digits>."""
+    """The shape of an example id in a description: its letter prefix, then letters, digits
+    and separators ("such as ORD-48213" -> ORD-..., "e.g. INV-2024-0193" -> INV-...-...)."""
     example = example_id(description)
     if example is None:
         return None
-    prefix, separator, n = example
-    sep = "[-_/ ]?" if separator else ""
-    return re.compile(rf"^{re.escape(prefix)}{sep}\d{{{max(1, n - 1)},{n + 1}}}$", re.I)
+    prefix, _, _ = example
+    return re.compile(rf"^{re.escape(prefix)}[-_/ ]?[A-Za-z0-9]+(?:[-_/][A-Za-z0-9]+)*$", re.I)
 
 
 def id_candidates(text: str, shape: re.Pattern[str] | None = None) -> list[re.Match[str]]:
-    """Every token that could be an identifier (see id_like), in order of appearance."""
+    """Every token that could be an identifier (see id_like), in order of appearance.
+
+    With a `shape`, tokens of that shape; failing those, tokens with at least three digits
+    ("RE-55031" when the example was INV-2024-0193, "order 55123"), never "Router X2".
+    """
     blocked = _blocked_spans(text)
     found = [
         m
@@ -274,9 +366,9 @@ def id_candidates(text: str, shape: re.Pattern[str] | None = None) -> list[re.Ma
         if not any(a <= m.start() < b for a, b in blocked)
         and (m.group(0).startswith("#") or re.search(r"[A-Za-z]|\d{4}", m.group(1)))
     ]
-    if shape is not None:  # that shape, else a long bare number ("order 48213"), nothing else
+    if shape is not None:
         shaped = [m for m in found if shape.match(m.group(1))]
-        found = shaped or [m for m in found if re.fullmatch(r"#?\d{4,}", m.group(0))]
+        found = shaped or [m for m in found if len(re.findall(r"\d", m.group(1))) >= 3]
     return found
 
 
@@ -285,8 +377,8 @@ def id_like(text: str, name: str = "", shape: re.Pattern[str] | None = None) -> 
 
     An identifier has a letter or a "#" in it, or at least four digits: "3 days" or "2 items"
     hold no id. Money ("$25.50"), decimals, emails, phone numbers, URLs and dates are not
-    identifiers. When the field's description shows an example (`shape`), only tokens of that
-    shape count, or failing those a bare number of four or more digits: "Router X2" is then
+    identifiers. When the field's description shows an example (`shape`), tokens of that
+    shape count first, failing those any token with three digits or more: "Router X2" is then
     no order id.
     """
     found = id_candidates(text, shape)
@@ -372,21 +464,41 @@ def _score_product(
 
 
 def proper_noun(text: str, kind: str = "any") -> str | None:
-    """The likeliest name of a person or place ("person", "place", "any"): capitalised words.
+    """The likeliest name of a person, place or organisation ("person", "place",
+    "organisation", "any"): a run of capitalised words.
 
-    A cue before the words ("my name is" for a person, "in"/"from" for a place) counts most;
-    the first word of a sentence counts least, since every sentence starts with a capital.
+    A cue before the run ("my name is", "for", "under" for a person; "in"/"from" for a place;
+    "from", "by", "at" for an organisation) counts most; a legal form at the end ("Ltd",
+    "GmbH", "LLP", "SA") marks an organisation; several words beat one; the first word of a
+    sentence counts least, and a label ("Guest:") is no name. A courtesy title ("Mr",
+    "Herrn", "Señora") is dropped from a person's name, and so is a possessive "'s".
     """
-    cues = {"person": [_PERSON_CUE], "place": [_PLACE_CUE]}.get(kind, [_PERSON_CUE, _PLACE_CUE])
+    cues = {
+        "person": [_PERSON_NAME_CUE],
+        "place": [_PLACE_CUE],
+        "organisation": [_ORG_CUE],
+    }.get(kind, [_PERSON_NAME_CUE, _PLACE_CUE])
     best: tuple[int, int, str] | None = None
-    for match in _CAPITALISED.finditer(text):
-        parts = [p for p in match.group(0).split() if p.lower() not in _NOT_NAMES]
-        if not parts:
-            continue
+    for match in _NAME_RUN.finditer(text):
         before = text[: match.start()]
-        sentence_start = not before.strip() or before.rstrip()[-1] in ".!?\n:"
+        sentence_start = not before.strip() or before.rstrip()[-1] in ".!?\n:|"
+        if sentence_start and text[match.end() : match.end() + 1] == ":":
+            continue  # "Guest: Amara Singh": the label is not the name
+        parts = [p for p in match.group(0).split() if p.lower() not in _NOT_NAMES]
+        while parts and parts[0].lower().rstrip(".") in _TITLES:
+            parts = parts[1:]
+        if kind == "person" and parts:
+            parts[-1] = re.sub(r"['’]s$", "", parts[-1])
+        if not parts or not any(ch.islower() for ch in "".join(parts)):
+            continue  # an acronym on its own ("FYI", "VAT") is no name
         cued = any(cue.search(before[-20:]) for cue in cues)
-        score = 2 * cued + (len(parts) > 1) - 2 * sentence_start
+        legal = parts[-1].lower().rstrip(".") in _LEGAL_FORMS
+        signed = bool(re.search(r"(?:regards|thanks|cheers|sincerely|best)\W*$", before, re.I))
+        score = 2 * cued + (len(parts) > 1) - 2 * (sentence_start and not cued)
+        if kind == "organisation":
+            score += 2 * legal - 2 * signed
+        elif kind == "person":
+            score -= 2 * legal
         candidate = (score, -match.start(), " ".join(parts))
         if best is None or candidate > best:
             best = candidate
@@ -429,5 +541,23 @@ def flag_evidence(name: str, description: str = "") -> list[tuple[str, ...]]:
 
 
 def flag(text: str, name: str, description: str = "") -> bool:
-    """True if the field's evidence words appear in the text and are not negated just before."""
-    return bool(lexicon.mentioned(text, flag_evidence(name, description)))
+    """True if some clause of the text states the field's evidence without negating it.
+
+    A clause (text between punctuation marks) that mentions an evidence word is negated when a
+    negation sits in the three words before any of its mentions: "He didn't ask for gift
+    wrap" and "Breakfast is not included" are False, "I want a refund, not a voucher" True.
+    """
+    evidence = flag_evidence(name, description)
+    for clause in re.split(r"[.,;:!?()\n]+|\s[-–—]\s", text):
+        said = lexicon.mentioned(clause, evidence)
+        if said is None:
+            continue
+        raw = letter_tokens(clause)
+        tokens = [stem(t) for t in raw]
+        negated = False
+        for i in range(len(tokens)):
+            if any(p and tuple(tokens[i : i + len(p)]) == p for p in evidence):
+                negated = negated or any(t in lexicon.NEGATIONS for t in raw[max(0, i - 3) : i])
+        if not negated:
+            return True
+    return False
