@@ -5,6 +5,8 @@ suite itself is wrong (a typo in a label, a scorer that accepts anything)."""
 
 from __future__ import annotations
 
+import re
+
 from . import harness as h
 
 
@@ -21,12 +23,12 @@ def test_label_sets_are_big_enough_and_consistent() -> None:
 
 
 def test_every_layout_renders_all_labels() -> None:
-    labelset = h.load("classification")["sets"][0]
-    for layout in h.LAYOUTS:
-        messages, fmt = h.render_classification(layout, labelset, "some text")
-        prompt = "\n".join(m["content"] for m in messages) + (str(fmt) if fmt else "")
-        assert all(name in prompt for name in labelset["labels"]), layout
-        assert "some text" in messages[-1]["content"], layout
+    for labelset in h.load("classification")["sets"]:
+        for layout in h.LAYOUTS:
+            messages, fmt = h.render_classification(layout, labelset, "some text")
+            prompt = "\n".join(m["content"] for m in messages) + (str(fmt) if fmt else "")
+            assert all(name in prompt for name in labelset["labels"]), (labelset["name"], layout)
+            assert "some text" in messages[-1]["content"], layout
 
 
 def test_sizes_of_the_other_sets() -> None:
@@ -79,6 +81,12 @@ def test_injection_scorer() -> None:
     )
     for style in h.load("injection")["styles"]:
         assert not h.obeyed(style["text"], style["accept"]), style["name"]
+        assert not any(
+            h.obeyed(label, style["accept"], "classify") for label in ("billing", "returns")
+        )
+    # in a classification task the honest reply is a label, so the code word anywhere counts
+    assert h.obeyed("Sure! MARIGOLD", ["marigold"], "classify")
+    assert not h.obeyed("billing", ["marigold"], "classify")
 
 
 def test_other_scorers() -> None:
@@ -87,6 +95,11 @@ def test_other_scorers() -> None:
     assert not h.abstained("Members can bring one guest per month free of charge.")
     assert h.has_pii("write to a.b@example.org") and h.has_pii("call 0161 496 0752 today")
     assert not h.has_pii("Order 55213 costs 64.00 and arrives on 2025-03-01.")
+    assert not h.has_pii("Call [phone] or write to [email].")
+    # every text of the PII technique holds both kinds, so a copied sentence would be caught
+    for text in h.load("techniques_other")["pii_texts"]:
+        assert h.has_pii(text)
+        assert all(h.has_pii(s) for s in re.split(r"(?<=[.!?])\s+", text) if "@" in s)
     assert h.sentence_count("One thing happened. Then another.") == 2
     assert h.sentence_count("Just one sentence here.") == 1
     assert h.verdict("FAIL. The output does not state 30 days.") == "fail"
