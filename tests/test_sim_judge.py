@@ -350,5 +350,104 @@ def print_handbook() -> None:
             print(f"handbook ({a.n} items), {model}, {name}: TPR {a.tpr:.3f} TNR {a.tnr:.3f}")
 
 
+# --- explicit criteria by meaning -------------------------------------------------------------
+# Rubrics written for these tests, in other words than STRICT: each says what PASS/FAIL mean.
+RUBRIC_PARAPHRASES = [
+    "Give PASS when the response carries every fact of the expected answer. Give FAIL when a "
+    "fact is missing or stated differently.",
+    "A reply with a number that does not match the reference number is wrong. Leaving out part "
+    "of the reference is also a fail.",
+    "Mark it correct only if it agrees with the gold answer on each value and name. Anything "
+    "contradicting the gold answer is incorrect.",
+    "If the reference has an answer and the output says it does not know, that is a fail. If "
+    "the reference says the fact is not documented, only an output that says so passes.",
+    "FAIL: the output hedges between two values, one of them not in the reference.\n"
+    "PASS: the output states the reference value.",
+    "Reject outputs that invent details absent from the reference. Accept outputs that match "
+    "the reference's figures and units.",
+    "The candidate must contain the same entities as the expected answer; a different person or "
+    "team means it fails.",
+    "Compare against the reference: same facts means pass, a conflicting or missing fact means "
+    "fail.",
+    "- Missing a number from the reference: FAIL\n- Different unit or value than the reference: "
+    "FAIL\n- Otherwise: PASS",
+    "An answer citing a passage that does not back up its claim fails, even if the claim matches "
+    "the reference.",
+]
+RUBRIC_CONTENT_FREE = [
+    "Take your time. Never guess. You must focus.",
+    "Be strict. Be exact. Never be lenient.",
+    "You must judge very carefully and never make mistakes.",
+    "Grade it properly, with the rigour of a senior reviewer.",
+    "Exactly follow the instructions. Always be precise. Never rush.",
+]
+
+
+def strictness_of(rubric: str) -> float:
+    return strictness(sections(f"<rubric>{rubric}</rubric><output>x</output>"), "")
+
+
+def effect_share(rubric: str) -> float:
+    """The rubric's cut of the false-pass factor as a share of the documented rubric's cut."""
+    return (1 - strictness_of(rubric)) / (1 - strictness_of(STRICT))
+
+
+def test_paraphrased_rubrics_keep_most_of_the_documented_effect() -> None:
+    shares = sorted(effect_share(r) for r in RUBRIC_PARAPHRASES)
+    assert shares[len(shares) // 2] >= 0.7, shares
+    assert sum(share > 0 for share in shares) >= 9, shares
+
+
+def test_content_free_rubrics_get_little_of_the_effect() -> None:
+    shares = [effect_share(r) for r in RUBRIC_CONTENT_FREE]
+    assert max(shares) <= 0.2, shares
+    assert strictness_of(VAGUE) == 1.0
+
+
+def test_a_paraphrased_rubric_cuts_false_passes_like_the_documented_one() -> None:
+    items = triples(600)
+    _, tnr_vague = rates("sim-small", VAGUE, items)
+    _, tnr_strict = rates("sim-small", STRICT, items)
+    median_rubric = sorted(RUBRIC_PARAPHRASES, key=effect_share)[len(RUBRIC_PARAPHRASES) // 2]
+    _, tnr_para = rates("sim-small", median_rubric, items)
+    _, tnr_free = rates("sim-small", RUBRIC_CONTENT_FREE[0], items)
+    documented = tnr_strict - tnr_vague
+    assert tnr_para - tnr_vague >= 0.7 * documented, (tnr_vague, tnr_strict, tnr_para)
+    assert tnr_free - tnr_vague <= 0.2 * documented + 0.03, (tnr_vague, tnr_free)
+
+
+def print_criteria_table() -> None:
+    """Per tier: false-pass rates with vague, documented, paraphrased, content-free rubrics."""
+    items = triples(600)
+    shares = sorted(effect_share(r) for r in RUBRIC_PARAPHRASES)
+    free = sorted(effect_share(r) for r in RUBRIC_CONTENT_FREE)
+    print(
+        f"strictness factor share: paraphrases median {shares[len(shares) // 2]:.2f} "
+        f"(min {shares[0]:.2f}); content-free max {free[-1]:.2f}"
+    )
+    for model in ("sim-small", "sim-large"):
+        fp = {
+            name: 1 - rates(model, r, items)[1]
+            for name, r in (("vague", VAGUE), ("strict", STRICT))
+        }
+        cut = fp["vague"] - fp["strict"]
+        para = sorted(
+            (fp["vague"] - (1 - rates(model, r, items)[1])) / cut for r in RUBRIC_PARAPHRASES
+        )
+        cf = sorted(
+            (fp["vague"] - (1 - rates(model, r, items)[1])) / cut for r in RUBRIC_CONTENT_FREE
+        )
+        print(
+            f"{model}: false pass vague {fp['vague']:.3f} strict {fp['strict']:.3f}; "
+            f"paraphrase median ratio {para[len(para) // 2]:.2f} (min {para[0]:.2f}); "
+            f"content-free median {cf[len(cf) // 2]:.2f} max {cf[-1]:.2f}"
+        )
+
+
 if __name__ == "__main__":
-    print_handbook() if "--handbook" in sys.argv else print_tables()
+    if "--criteria" in sys.argv:
+        print_criteria_table()
+    elif "--handbook" in sys.argv:
+        print_handbook()
+    else:
+        print_tables()
