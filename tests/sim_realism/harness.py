@@ -200,6 +200,7 @@ class Classification:
     accuracy: dict[str, float]  # per layout
     per_set: dict[str, dict[str, float]]  # layout -> set -> accuracy
     off_label: float
+    off_label_per_layout: dict[str, float]
     n_per_layout: int
     failures: dict[str, list[str]] = field(default_factory=dict)  # layout -> examples
 
@@ -211,6 +212,7 @@ def classification(tier: str) -> Classification:
     total: dict[str, int] = defaultdict(int)
     by_set: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     off = replies = 0
+    off_by_layout: dict[str, int] = defaultdict(int)
     failures: dict[str, list[str]] = defaultdict(list)
     for layout in LAYOUTS:
         for labelset in sets:
@@ -228,6 +230,7 @@ def classification(tier: str) -> Classification:
                     replies += 1
                     if label not in allowed:
                         off += 1
+                        off_by_layout[layout] += 1
                     if not ok and len(failures[layout]) < 6 and seed == SEEDS[0]:
                         failures[layout].append(
                             f"[{labelset['name']}] {item['text'][:70]!r} -> "
@@ -244,6 +247,7 @@ def classification(tier: str) -> Classification:
             for layout in LAYOUTS
         },
         off_label=off / replies,
+        off_label_per_layout={layout: off_by_layout[layout] / total[layout] for layout in LAYOUTS},
         n_per_layout=total[LAYOUTS[0]],
         failures=dict(failures),
     )

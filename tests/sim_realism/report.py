@@ -29,7 +29,9 @@ def classification_table() -> str:
         "1. Classification of unambiguous inputs (accuracy per layout; bar "
         f"sim-small >= {h.CLASSIFY_BAR['sim-small']}, sim-large >= {h.CLASSIFY_BAR['sim-large']}; "
         f"off-label <= {h.OFF_LABEL_MAX})",
-        f"{'layout':<13}" + "".join(f"{tier:>12}" for tier in h.TIERS),
+        f"{'layout':<13}"
+        + "".join(f"{tier:>12}" for tier in h.TIERS)
+        + "".join(f"{'off ' + tier:>16}" for tier in h.TIERS),
     ]
     figures = {tier: h.classification(tier) for tier in h.TIERS}
     for layout in h.LAYOUTS:
@@ -37,12 +39,13 @@ def classification_table() -> str:
         for tier in h.TIERS:
             acc = figures[tier].accuracy[layout]
             cells.append(f"{acc:7.3f} {_mark(acc >= h.CLASSIFY_BAR[tier])}")
-        lines.append(f"{layout:<13}" + "".join(f"{c:>12}" for c in cells))
+        offs = [f"{figures[tier].off_label_per_layout[layout]:16.3f}" for tier in h.TIERS]
+        lines.append(f"{layout:<13}" + "".join(f"{c:>12}" for c in cells) + "".join(offs))
     cells = []
     for tier in h.TIERS:
         off = figures[tier].off_label
         cells.append(f"{off:7.3f} {_mark(off <= h.OFF_LABEL_MAX)}")
-    lines.append(f"{'off-label':<13}" + "".join(f"{c:>12}" for c in cells))
+    lines.append(f"{'off-label':<13}" + "".join(f"{c:>12}" for c in cells) + "  (all layouts)")
     n = figures[h.TIERS[0]].n_per_layout
     lines.append(f"({n} replies per layout and tier: label sets x inputs x {len(h.SEEDS)} seeds)")
     lines.append(
