@@ -328,6 +328,104 @@ def test_other_ways_people_write_a_label_set(prompt: str, labels: list[str]) -> 
     assert spec is not None and spec.labels == labels
 
 
+PROSE = [
+    (
+        "Sort each e-mail. Anything about money we took or owe goes to billing; parcels and "
+        "deliveries go to shipping; everything else is other.",
+        ["billing", "shipping", "other"],
+    ),
+    (
+        "Tag the review: say 'pos' if the reviewer enjoyed it, 'neg' if they didn't, and "
+        "'mixed' when both.",
+        ["pos", "neg", "mixed"],
+    ),
+    (
+        "Decide the intent. Use card_lost for a missing or stolen card, balance for questions "
+        "about how much money is left, and transfer for sending money.",
+        ["card_lost", "balance", "transfer"],
+    ),
+    (
+        "Mark it as toxic when it insults or threatens someone, otherwise mark it as clean.",
+        ["toxic", "clean"],
+    ),
+    (
+        "Possible answers are urgent (needs action today) and routine (can wait).",
+        ["urgent", "routine"],
+    ),
+    (
+        "If the writer wants money back, the label is refund. If the writer asks about "
+        "delivery, the label is shipping.",
+        ["refund", "shipping"],
+    ),
+    (
+        "billing covers invoices and charges, shipping covers deliveries, and account covers "
+        "logins.",
+        ["billing", "shipping", "account"],
+    ),
+    (
+        "For anything about money, use billing. For parcels, use shipping. Otherwise answer other.",
+        ["billing", "shipping", "other"],
+    ),
+    (
+        "Use the label urgent when someone is in danger and the label routine for everything "
+        "that can wait.",
+        ["urgent", "routine"],
+    ),
+    (
+        "Messages that insult someone are insult, messages that threaten violence are threat, "
+        "adverts are spam, and normal chat is ok.",
+        ["insult", "threat", "spam", "ok"],
+    ),
+    ("Reply 'yes' if the review mentions price and 'no' if it does not.", ["yes", "no"]),
+    (
+        "Sport news is sports. Elections and governments are politics. Gadgets and software "
+        "are tech.",
+        ["sports", "politics", "tech"],
+    ),
+    (
+        "Classify as follows: complaints -> negative, praise -> positive, facts -> neutral.",
+        ["negative", "positive", "neutral"],
+    ),
+    (
+        "Pick refund when the customer wants money back and pick exchange when they want "
+        "another size.",
+        ["refund", "exchange"],
+    ),
+    (
+        "Say whether the review is positive, negative or neutral.",
+        ["positive", "negative", "neutral"],
+    ),
+    ("Is this message spam or ham?", ["spam", "ham"]),
+    (
+        "Label reviews that praise the product as positive and reviews that complain as negative.",
+        ["positive", "negative"],
+    ),
+    (
+        "A review is negative when it complains. A review is positive when it praises. It is "
+        "neutral if it only states facts.",
+        ["negative", "positive", "neutral"],
+    ),
+    (
+        "We sort posts into safe (harmless chat), insult (name-calling) and threat (promises "
+        "of violence).",
+        ["safe", "insult", "threat"],
+    ),
+    (
+        "Payment trouble, double charges or a missing invoice belong to billing, and a parcel "
+        "that is late or lost, or a wrong address, goes to shipping.",
+        ["billing", "shipping"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("prompt", "labels"), PROSE)
+def test_label_sets_written_as_prose(prompt: str, labels: list[str]) -> None:
+    spec = label_spec([{"role": "user", "content": prompt + '\n\n"""some input"""'}])
+    assert spec is not None and spec.labels == labels, spec
+    if len(labels) > 2 or "?" not in prompt:
+        assert spec.definitions or "whether" in prompt, spec
+
+
 def test_parenthesised_definitions_are_never_part_of_a_label() -> None:
     prompt = "Labels: positive (happy, praising), negative (angry), neutral (no feeling)"
     spec = label_spec([{"role": "system", "content": prompt}, {"role": "user", "content": "ok"}])

@@ -189,6 +189,19 @@ _CHOOSE = re.compile(
     r"(?:\s+(?:only|from))?|\bfrom|\bwith\s+either|\bas\s+either|\beither)\b\s*[:\-]?\s*(.*)$",
     re.I,
 )
+_WHETHER = re.compile(
+    r"\bwhether\s+(?:it|this|that|the\s+\w+(?:\s+\w+)?)\s+(?:is|was|sounds|reads\s+as|"
+    r"seems)\s+((?:[\w\-]+(?:\s*,\s*|\s+))+or\s+[\w\-]+)\s*[?.]?$",
+    re.I,
+)
+# "Is this message spam or ham?": one-word options joined by "or" at the end of a question.
+_IS_IT = re.compile(r"^\s*is\s+.*?\b((?:[\w\-]+,\s+)*[\w\-]+,?\s+or\s+[\w\-]+)\s*\?\s*$", re.I)
+# "Sort the posts into safe (...), insult (...) and threat (...)".
+_INTO = re.compile(
+    r"\b(?:sort|split|divide|group|classify|categori[sz]e|bucket|route|put)\b[^\n]*?\binto\b"
+    r"(?:\s+(?:one\s+of\s+)?(?:these|the\s+following)(?:\s+\w+)?)?\s*[:\-]?\s*(.*)$",
+    re.I,
+)
 _CLASSIFY_AS = re.compile(
     r"\b(?:classify|label|tag|mark|categori[sz]e|rate)\b[^\n]*?\bas\b\s*[:\-]?\s*(.*)$", re.I
 )
@@ -205,7 +218,8 @@ _SAY = (
 _DEFINES = (
     r"(?:means|covers|is\s+for|are\s+for|is\s+used\s+(?:for|when)|applies\s+(?:to|when)|"
     r"refers\s+to|stands\s+for|captures|should\s+be\s+used\s+(?:for|when)|handles|deals\s+with|"
-    r"is\s+about|is\s+(?=anything)|is\s+when|describes|concerns|includes|fits|=|:|—|–)"
+    r"is\s+about|is\s+(?=anything)|is\s+when|is\s+(?:reserved|meant|intended)\s+for|"
+    r"is\s+(?:the\s+)?(?:right\s+)?(?:label|category|class|tag|answer|choice)\s+(?:for|when)|describes|concerns|includes|fits|=|:|—|–)"
 )
 _PROSE_FORMS = (
     re.compile(
@@ -222,6 +236,19 @@ _PROSE_FORMS = (
         r"^(?P<def>.+?)\s+(?:goes\s+to|go\s+to|should\s+go\s+to|belongs?\s+(?:in|to)|counts?\s+as|"
         r"gets?|(?:should\s+be|is|are)\s+(?:labell?ed|tagged|marked|classified|filed)(?:\s+(?:as|under))?"
         rf"|->|=>|→)\s+{_KIND}{_NAME}$",
+        re.I,
+    ),
+)
+_PROSE_FORMS = (
+    *_PROSE_FORMS,
+    # "Label reviews that praise the product as positive"
+    re.compile(
+        rf"^(?:label|tag|mark|classify|call|file|flag)\s+(?P<def>.+?)\s+as\s+{_KIND}{_NAME}$", re.I
+    ),
+    # "A review is negative when it complains", "Messages are spam if they advertise"
+    re.compile(
+        r"^(?:[\w']+\s+){0,3}?(?:is|are|counts\s+as|should\s+be)\s+"
+        rf"{_NAME}\s+(?:if|when|whenever|because)\s+(?P<def>.+)$",
         re.I,
     ),
 )
@@ -418,12 +445,53 @@ def _prose(text: str, known: list[str]) -> list[tuple[str, str]]:
             return read(clause.split(": ", 1)[1])
         return None
 
+    def read_end(clause: str) -> tuple[str, str] | None:
+        """Forms whose name comes last ("... belong to billing", "if ..., use x", "... is x"):
+        their definition may hold commas, so they are tried on whole clauses first."""
+        for form in (_PROSE_FORMS[2], _PROSE_FORMS[3]):
+            match = form.match(clause)
+            if match and (name := accept(match.group("name"))):
+                return name, match.group("def").strip().split(": ")[-1]
+        match = _PROSE_IS.match(clause)
+        if not match or re.match(rf"{_SAY}\s", clause, re.I):
+            return None
+        subject = match.group("def")
+        if not known and (
+            re.search(r"\b(?:when|if|whenever|for|whether)\b", subject, re.I)
+            or re.search(r"\b(?:it|this|that|they|he|she|there|what)$", subject, re.I)
+        ):
+            return None  # "... whether it is compatible": a description, not a label
+        name = accept(match.group("name"))
+        return (name, match.group("def").strip()) if name and (known or " " not in name) else None
+
     for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
         sentence = sentence.strip().rstrip(".!?")
-        conditional = re.match(r"(?:if|when|whenever|where|for)\b", sentence, re.I)
-        whole = read(sentence) if conditional else None
-        if whole:
-            found.append(whole)
+        verb_as = re.match(r"^(?:label|tag|mark|classify|flag|file)\s+", sentence, re.I)
+        if verb_as:
+            pairs = [
+                (name, match.group("def").strip())
+                for match in re.finditer(
+                    rf"(?P<def>(?:(?!\bas\b)[^,])+?)\s+as\s+{_KIND}{_NAME}(?=\s*(?:,|\band\b|$))",
+                    sentence[verb_as.end() :],
+                    re.I,
+                )
+                if (name := accept(match.group("name")))
+            ]
+            if len(pairs) >= 2:
+                found.extend((n, re.sub(r"^(?:,\s*)?(?:and\s+)?", "", d)) for n, d in pairs)
+                continue
+        head, _, tail = sentence.partition(": ")
+        if tail and re.match(rf"{_SAY}\s", tail, re.I) and not read(head):
+            sentence = tail  # "Tag the review: say 'pos' if ..., 'neg' if ..."
+        ends, pending = [], []
+        for piece in re.split(r",\s*|;\s*", sentence):
+            pending.append(re.sub(r"^(?:and|but)\s+", "", piece.strip(), flags=re.I))
+            hit = read_end(", ".join(p for p in pending if p))
+            if hit:
+                ends.append(hit)
+                pending = []
+        if ends:
+            found.extend(ends)
             continue
         verb, matched_here = "", False
         for segment in _SEGMENT.split(sentence):
@@ -431,13 +499,13 @@ def _prose(text: str, known: list[str]) -> list[tuple[str, str]]:
             if not segment:
                 continue
             said = re.match(rf"^{_SAY}\s", segment, re.I)
-            carry = verb and matched_here and not said
+            carry = verb and matched_here and not said and not _PROSE_ELSE.match(segment)
             hit = (read(verb + segment) if carry else None) or read(segment)
             if hit:
                 found.append(hit)
                 matched_here = True
-                lead = _PROSE_FORMS[0].match(segment)
-                verb = segment[: lead.start("name")] if lead else verb
+                lead = _PROSE_FORMS[0].match(segment) and re.match(rf"^{_SAY}\s+", segment, re.I)
+                verb = lead.group(0) if lead else verb
             elif matched_here and found:
                 name, definition = found[-1]
                 found[-1] = (name, f"{definition}, {segment}")
@@ -506,7 +574,11 @@ def find_labels(text: str) -> tuple[list[str], dict[str, str]]:
         for name, definition in _any_list(lines):
             add(name, definition)
     # Prose is read in the instructions only: not in delimited data, not in "Text: ..." lines.
-    kept = [line for line in undelimited(text).splitlines() if not _INPUT_LINE.match(line)]
+    kept = [
+        line
+        for line in undelimited(text).splitlines()
+        if not _INPUT_LINE.match(line) and (not labels or _header_rest(line) is None)
+    ]
     prose = _prose("\n".join(kept), labels)
     if labels or len(prose) >= 2:
         named = bool(labels)
@@ -522,8 +594,8 @@ def _header_rest(line: str) -> str | None:
     is no header, and of the rest the one listing the most items wins.
     """
     best: tuple[int, str] | None = None
-    for pattern in (_HEADER, _ONE_OF, _CHOOSE, _CLASSIFY_AS):
-        match = pattern.match(line) if pattern is _HEADER else pattern.search(line)
+    for pattern in (_HEADER, _ONE_OF, _CHOOSE, _CLASSIFY_AS, _WHETHER, _IS_IT, _INTO):
+        match = pattern.match(line) if pattern in (_HEADER, _IS_IT) else pattern.search(line)
         if not match:
             continue
         before = line[: match.start(1)]
