@@ -59,14 +59,15 @@ DATE = re.compile(
     re.I,
 )
 # A day or time said in words: "tomorrow", "this afternoon", "next Tuesday", "8pm", "in 20 minutes".
-RELATIVE_TIME = re.compile(
+DAY_TIME = re.compile(
     r"\b(?:(?:this|next|last)\s+)?(?:today|tonight|tomorrow|yesterday|weekend|morning|afternoon|"
     r"evening|noon|midnight|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b"
     r"|\b(?:this|next|last)\s+(?:week|month|year)\b"
-    r"|\b\d{1,2}(?::\d{2})?\s?(?:am|pm)\b|\b\d{1,2}:\d{2}\b"
-    r"|\bin\s+\d+\s+(?:minutes?|hours?|days?|weeks?)\b",
+    r"|\b\d{1,2}(?::\d{2})?\s?(?:am|pm)\b|\b\d{1,2}:\d{2}\b",
     re.I,
 )
+DURATION = re.compile(r"\bin\s+\d+\s+(?:minutes?|hours?|days?|weeks?)\b", re.I)
+RELATIVE_TIME = re.compile(f"{DAY_TIME.pattern}|{DURATION.pattern}", re.I)
 CARD = re.compile(r"(?<![\w-])\d{4}(?:[ -]?\d{4}){2}[ -]?\d{1,7}(?![\w-])")
 NUMBER = re.compile(r"(?<![\w.#-])-?\d+(?:,\d{3})*(?:\.\d+)?(?![\w])")
 _QUOTED = re.compile(r"\"([^\"\n]{1,200})\"|“([^”\n]{1,200})”|(?<!\w)'([^'\n]{1,200})'(?!\w)")

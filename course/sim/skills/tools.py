@@ -65,7 +65,7 @@ CHAT_SENTENCE = 0.58  # a sentence this close to a no-tool phrasing carries no t
 CALL_THRESHOLD = 0.65  # the best tool's evidence must reach this to be called at all
 NO_TOOL_WEIGHT = 0.8  # the "no tool" option scores NO_TOOL_WEIGHT x its closest phrasing + 0.2
 MARGIN_SCALE = 0.25  # evidence margin at which the wrong-tool chance has fallen to 2/e of a tie
-FIT_WEIGHT = 0.4
+FIT_WEIGHT = 0.6
 LEMMA_WEIGHT = 0.5
 _MIN_OWN_WORDS = 3  # a clear description has at least this many content words of its own
 
@@ -77,6 +77,9 @@ _WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _CODE_TOKEN = re.compile(
     r"(?<![\w@.$€£-])#?(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]{3,}|#\d{3,}"
 )
+_QUOTES = re.compile(r"\"[^\"]*\"|(?<!\w)'[^']*'(?!\w)|“[^”]*”|‘[^’]*’")
+# A code written in digits only: eight or more, or groups of four ("4471 2298 3310").
+_LONG_NUMBER = re.compile(r"(?<![\d.,])(?:\d{8,}|\d{4}(?:[ -]\d{4}){2,})(?![\d.,])")
 _CAPS_TOKEN = re.compile(r"\b[A-Z]{2,6}\b")
 _NAMED_TOKEN = re.compile(r"\b[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*")
 _ID_NAME = re.compile(
@@ -161,7 +164,8 @@ def param_kind(name: str, schema: dict) -> str:
         return "enum"
     if kind in ("number", "integer"):
         return "money" if _MONEY_HINT.search(hint) else "number"
-    if fmt == "email" or "email" in hint.lower() or "e-mail" in hint.lower():
+    mail = "email" in hint.lower() or "e-mail" in hint.lower()
+    if fmt == "email" or (mail and not re.search(r"\bname\b", hint, re.I)):
         return "email"
     if fmt in ("uri", "url") or re.search(r"\burl\b|website|link", hint, re.I):
         return "url"
@@ -174,6 +178,19 @@ def param_kind(name: str, schema: dict) -> str:
     if _ID_NAME.search(f" {own} ") or _ID_DESCRIPTION.search(schema.get("description", "")):
         return "code"
     return "named"
+
+
+_VALUE_PATTERNS = (
+    _QUOTES,
+    finders.EMAIL,
+    finders.URL,
+    finders.PHONE,
+    finders.DATE,
+    finders.DAY_TIME,
+    _CODE_TOKEN,
+    _LONG_NUMBER,
+    re.compile(r"\b\d+(?:[.,]\d+)?\b"),
+)
 
 
 def _sentence_start(text: str, start: int) -> bool:
@@ -204,7 +221,7 @@ def _fits(kind: str, name: str, schema: dict, text: str, named: list[str]) -> fl
     Typed kinds are read from the text without its quoted parts ("say 'good morning'" holds
     no time of day); a quoted string fits a named parameter.
     """
-    bare = re.sub(r"\"[^\"]*\"|'[^']*'(?!\w)|“[^”]*”", " ", text)
+    bare = _QUOTES.sub(" ", text)
     found: object = False
     if kind == "email":
         found = finders.EMAIL.search(bare)
@@ -221,11 +238,11 @@ def _fits(kind: str, name: str, schema: dict, text: str, named: list[str]) -> fl
     elif kind == "date":
         found = finders.DATE.search(bare) or finders.RELATIVE_TIME.search(bare)
     elif kind == "code":
-        if _CODE_TOKEN.search(bare):
+        if _CODE_TOKEN.search(bare) or _LONG_NUMBER.search(bare):
             return 1.0
         if re.search(r"ticker|symbol", _hint(name, schema), re.I):
             caps = [m.group(0) for m in _CAPS_TOKEN.finditer(bare)]
-            return 0.6 if any(c.lower() not in STOPWORDS for c in caps) else 0.0  # or acronym
+            return 0.4 if any(c.lower() not in STOPWORDS for c in caps) else 0.0  # or acronym
     elif kind == "enum":
         lemmas = set(content_lemmas(bare))
         found = any(set(content_lemmas(str(v))) & lemmas for v in schema.get("enum", []))
@@ -249,7 +266,7 @@ def argument_fit(function: dict, text: str) -> float:
     if not properties:
         return 0.0
     required = set((function.get("parameters") or {}).get("required", properties))
-    named = _named_candidates(re.sub(r"\"[^\"]*\"|'[^']*'(?!\w)|“[^”]*”", " ", text))
+    named = _named_candidates(_QUOTES.sub(" ", text))
     total = 0.0
     for name, schema in properties.items():
         schema = schema if isinstance(schema, dict) else {}
@@ -282,20 +299,28 @@ def task_text(text: str) -> str:
     ("Hi! Is it raining in Oslo?" -> "Is it raining in Oslo?"); quoted text does not count."""
     kept = []
     for sentence in meaning.sentences(text):
-        bare = re.sub(r"\"[^\"]*\"|'[^']*'|“[^”]*”", " ", sentence)
+        bare = _QUOTES.sub(" ", sentence)
         if meaning.closest_sentence(bare, NO_TOOL_PHRASINGS)[0] < CHAT_SENTENCE:
             kept.append(sentence)
     return " ".join(kept)
 
 
 def instruction_part(text: str) -> str:
-    """What the request asks for: "Put this into Portuguese: <material>" asks for the part
-    before the colon (two to eight words), so the material does not pull towards other tools.
-    Values are still read from the whole request."""
+    """What the request asks for, without the material it hands over.
+
+    "Put this into German: <material>" asks for the part before the colon (two to eight
+    words); quoted text, dates, times, amounts, codes, e-mail addresses, phone numbers and
+    bare numbers are values, not the task: "Block 2 to 3 pm on Monday" asks to block time,
+    and "Monday" says nothing about which tool. Values count through argument fit instead.
+    """
     head, colon, tail = text.partition(":")
     if colon and tail.strip() and 2 <= len(head.split()) <= 8 and "\n" not in head:
-        return head
-    return text
+        text = head
+    for pattern in _VALUE_PATTERNS:
+        text = pattern.sub(" ", text)
+    for found in money.mentions(text)[::-1]:
+        text = text[: found.start] + " " + text[found.end :]
+    return " ".join(text.split())
 
 
 def evidence(text: str, functions: list[dict]) -> Evidence:
