@@ -235,7 +235,8 @@ ADDRESSED = re.compile(
     re.I,
 )
 _TASK_NOUN = (
-    r"(?:instructions?|prompts?|rules|guidelines|directions|directives|task|labels?|categories|"
+    r"(?:instructions?|prompts?|rules|guidelines|guidance|directions|directives|task|labels?|"
+    r"categories|"
     r"polic(?:y|ies)|constraints|guardrails|restrictions|programming|training|system\s+message|"
     r"everything(?:\s+(?:above|before|else))?|what\s+you\s+(?:were|have\s+been)\s+told|"
     r"the\s+above|(?:the\s+)?previous\s+(?:text|context))"
@@ -476,6 +477,8 @@ def read(sentence: str) -> Reading:
         margin = meaning_margin(sentence)
         evidence += MEANING_WEIGHT * max(-MEANING_CAP, min(MEANING_CAP, margin))
         cues.append(f"meaning{margin:+.2f}")
+    if spelled:  # the documented orders (any of the four languages) are always clear ones
+        evidence = max(evidence, ORDER_THRESHOLD + 1)
     return Reading(evidence, tuple(cues), language, trigger_end)
 
 
