@@ -17,7 +17,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import Course, Gradebook, MissingEntry
 from nbgrader.converters import GenerateAssignment
 from nbgrader.plugins import CsvExportPlugin
 from sqlalchemy.exc import SAWarning
@@ -44,6 +44,21 @@ c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 def default_db_url(course_root: Path) -> str:
     """nbgrader's default: a SQLite gradebook in the course root."""
     return f"sqlite:///{(course_root / 'gradebook.db').resolve()}"
+
+
+def normalise_db_url(db_url: str) -> str:
+    """Name the PostgreSQL driver that is installed.
+
+    SQLAlchemy picks a default driver for ``postgresql://`` (psycopg 3 in recent versions);
+    the ``cohort`` extra installs psycopg2-binary, so without psycopg 3 the URL says so.
+    """
+    if not db_url.startswith("postgresql://"):
+        return db_url
+    import importlib.util
+
+    if importlib.util.find_spec("psycopg") is None and importlib.util.find_spec("psycopg2"):
+        return "postgresql+psycopg2://" + db_url.removeprefix("postgresql://")
+    return db_url
 
 
 def redact_url(db_url: str) -> str:
@@ -91,7 +106,20 @@ def prepare_course(course_root: Path, module: str, db_url: str, source_root: Pat
         CONFIG_TEMPLATE.format(config=str(CONFIG_FILE), db_line=db_line), encoding="utf-8"
     )
     config = engine.load_config(course_root, CourseDirectory={"db_url": db_url})
+    _ensure_course_row(db_url, str(config.CourseDirectory.get("course_id", "")))
     engine.run_converter(GenerateAssignment, engine.course_directory(config, module), config)
+
+
+def _ensure_course_row(db_url: str, course_id: str) -> None:
+    """nbgrader skips creating the course row when course_id is '' (its default), then adds
+    assignments that point at it: SQLite does not mind, PostgreSQL's foreign key refuses."""
+    gb = open_gradebook(db_url)
+    try:
+        if gb.db.query(Course).filter(Course.id == course_id).one_or_none() is None:
+            gb.db.add(Course(id=course_id))
+            gb.db.commit()
+    finally:
+        gb.close()
 
 
 def assignment_in_gradebook(gb: Gradebook, module: str) -> bool:

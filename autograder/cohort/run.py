@@ -170,7 +170,7 @@ def run_cohort(
     course_root = out_dir / "course"
     scratch = out_dir / ".cohort"
     course_root.mkdir(parents=True, exist_ok=True)
-    db_url = db_url or gbmod.default_db_url(course_root)
+    db_url = gbmod.normalise_db_url(db_url or gbmod.default_db_url(course_root))
     state = State(scratch / "state.sqlite")
     summary = CohortSummary(out_dir, 0, gradebook=gbmod.redact_url(db_url))
     try:
