@@ -62,7 +62,9 @@ SOURCES = {
     "calc_module": HOSTILE / "fixture_source",
 }
 MAX_SCORE = {"fixture_module": 4.0, "calc_module": 7.0}
-WATCHED = [REPO / "autograder" / "source", *SOURCES.values()]
+# Hashed before and after each case. autograder/source is not: other people edit it while the
+# corpus runs; writes there are caught by the marker files the attacks try to create instead.
+WATCHED = list(SOURCES.values())
 
 FAKE_SECRETS = {
     "OPENAI_API_KEY": "sk-hostile-canary-" + "7" * 24,
@@ -79,7 +81,7 @@ FIXED_NEEDLES = [
     *FAKE_SECRETS.values(),
 ]
 REFERENCE = Path("grade-reference")  # stands for "grade the solutions with grade-reference"
-PERSIST_WAIT_S = 2.0
+PERSIST_WAIT_S = 1.5
 HARNESS_TIMEOUT_S = 75
 WORKERS = int(os.environ.get("HOSTILE_WORKERS", "3"))
 FEEDBACK_CAP = 10 * 1024**2
@@ -292,10 +294,13 @@ class Harness:
         return folder, source_root
 
     def grade(self, folder: Path, source_root: Path, module: str, home: Path, report: Path,
-              timeout: float, harness_timeout: float) -> tuple[int | None, str, str, float]:
+              timeout: float, harness_timeout: float,
+              submission_timeout: float | None = None) -> tuple[int | None, str, str, float]:
         env = {**os.environ, **FAKE_SECRETS, "COURSE_HOME": str(home)}
         env.pop("PYTEST_CURRENT_TEST", None)
         command = ["check", module, "--path", str(folder)]
+        if submission_timeout:
+            command += ["--submission-timeout", str(submission_timeout)]
         if folder == REFERENCE:  # the instructor's own command for the solutions
             command = ["grade-reference", module]
         argv = [sys.executable, str(DRIVER), str(report), "--", "--source-root", str(source_root),
@@ -335,7 +340,8 @@ class Harness:
             harness_timeout = HARNESS_TIMEOUT_S + (60 if "wall" in case["check"] else 0)
             report_path = run_dir / "report.json"
             run.rc, run.stdout, run.stderr, run.wall = self.grade(
-                folder, source_root, case["fixture"], home, report_path, timeout, harness_timeout
+                folder, source_root, case["fixture"], home, report_path, timeout, harness_timeout,
+                case.get("submission_timeout"),
             )
             ended = time.time()
             if report_path.exists():
@@ -419,21 +425,24 @@ def selected_cases(session: pytest.Session) -> list[str]:
 
 @pytest.fixture(scope="session")
 def hostile_runs(request: pytest.FixtureRequest, tmp_path_factory) -> dict[str, Run]:
-    """Grade every selected case once, WORKERS at a time (most of a grading is waiting on a kernel)."""
+    """Grade every selected case once, WORKERS at a time (a grading mostly waits on a kernel)."""
     harness = Harness(tmp_path_factory.mktemp("hostile"))
     names = selected_cases(request.session)
     # the slowest first, so the pool ends together
     slow = ("resource_many_slow_cells", "broken_fifo", "resource_huge", "resource_memory")
     names.sort(key=lambda n: not n.startswith(slow))
-    runs: dict[str, Run] = {}
-    with concurrent.futures.ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        for name, run in zip(names, pool.map(harness.run, names), strict=True):
-            runs[name] = run
     summary = os.environ.get("HOSTILE_SUMMARY")
-    if summary:
-        lines = [json.dumps({"case": n, **outcome(r)}) for n, r in sorted(runs.items())]
-        Path(summary).write_text("\n".join(lines) + "\n")
-    return runs
+    lock = threading.Lock()
+
+    def run_and_log(name: str) -> Run:
+        run = harness.run(name)
+        if summary:
+            with lock, open(summary, "a") as out:
+                out.write(json.dumps({"case": name, **outcome(run)}) + "\n")
+        return run
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        return dict(zip(names, pool.map(run_and_log, names), strict=True))
 
 
 HIDDEN_REPO_LINES = repo_hidden_lines()
@@ -515,8 +524,8 @@ def violations(run: Run) -> list[str]:
             for cell in nb.get("cells", []):
                 if not 0 <= cell["points"] <= cell["max_points"]:
                     problems.append(f"{cell['grade_id']}: {cell['points']} outside [0, max]")
-                if cell.get("autograded") and cell.get("needs_manual_grade"):
-                    problems.append(f"{cell['grade_id']}: a test cell waits for a person")
+                if cell.get("autograded") and cell.get("needs_manual_grade") and not flags:
+                    problems.append(f"{cell['grade_id']}: test cell waits for a person, unflagged")
     if case["exact"] is not None and flags:
         problems.append(f"honest submission flagged: {flags}")
     needles = [*FIXED_NEEDLES, *HIDDEN_REPO_LINES, f"BOB-CANARY-{run.marker}"]
@@ -544,7 +553,8 @@ def violations(run: Run) -> list[str]:
     problems += [f"feedback page rewritten after grading: {p}" for p in run.feedback_changed]
     problems += [f"reached a listener on the host ({c})" for c in run.contacts]
     for key in case["forbid"]:
-        if key in run.evidence:
+        values = [v for v in run.evidence.get(key, []) if v not in ("False", "0")]
+        if key in run.evidence and (values or not run.evidence[key]):
             problems.append(f"sandbox failed: {key}={run.evidence[key][:2]}")
     problems += case_checks(run)
     return problems
@@ -562,8 +572,14 @@ def case_checks(run: Run) -> list[str]:
         for name, page in run.feedback.items():
             if len(page) > FEEDBACK_CAP:
                 problems.append(f"feedback {name} is {len(page) / 1024**2:.0f} MB")
-    if "wall" in checks and run.wall > 40:
-        problems.append(f"no overall limit: 30 cells under the per-cell limit ran {run.wall:.0f} s")
+    if "wall" in checks:
+        notebooks = (run.report or {}).get("notebooks", [])
+        said = " ".join([run.stdout, *(m for nb in notebooks for m in nb["notes"])]).lower()
+        if "time limit" not in said and "stopped" not in said:
+            problems.append(
+                f"no overall limit: 20 cells of 1.6 s (2 s per cell, --submission-timeout "
+                f"{run.case.get('submission_timeout')}) ran {run.wall:.0f} s, no limit reported"
+            )
     if "forks" in checks:
         forks = [int(v) for v in ev.get("forks", []) if v.isdigit()]
         if forks and max(forks) >= 400:
@@ -595,10 +611,24 @@ def outcome(run: Run) -> dict:
         verdict = "flagged"
     else:
         verdict = "caught" if run.case["exact"] is None else "ok"
+    cells = [
+        f"{c['grade_id']}={c['points']}{' (person)' if c.get('needs_manual_grade') else ''}"
+        for nb in (run.report or {}).get("notebooks", [])
+        for c in nb.get("cells", [])
+    ]
+    notes = [m for nb in (run.report or {}).get("notebooks", []) for m in nb.get("notes", [])]
+    problem = [nb.get("problem") for nb in (run.report or {}).get("notebooks", [])]
     return {"verdict": verdict, "score": score, "baseline": run.case["baseline"],
-            "flags": flags[:3], "wall": round(run.wall, 1), "problems": broken}
+            "flags": flags[:4], "wall": round(run.wall, 1), "problems": broken, "cells": cells,
+            "notes": notes[:4], "nb_problem": problem, "evidence": sorted(run.evidence)[:12],
+            "rc": run.rc, "stderr": run.stderr[-300:]}
 
 
+# The first test waits for the whole corpus to be graded (the session fixture).
+CORPUS_TIMEOUT = pytest.mark.timeout(1200)
+
+
+@CORPUS_TIMEOUT
 @pytest.mark.parametrize("case", case_names())
 def test_case_obeys_the_rules(hostile_runs: dict[str, Run], case: str) -> None:
     run = hostile_runs[case]
@@ -606,9 +636,8 @@ def test_case_obeys_the_rules(hostile_runs: dict[str, Run], case: str) -> None:
     assert not broken, f"{case} ({run.case['about']}):\n  " + "\n  ".join(broken)
 
 
-@pytest.mark.parametrize(
-    "case", [name for name in case_names() if load_case(name)["flag"]]
-)
+@CORPUS_TIMEOUT
+@pytest.mark.parametrize("case", [name for name in case_names() if load_case(name)["flag"]])
 def test_tampering_is_flagged(hostile_runs: dict[str, Run], case: str) -> None:
     run = hostile_runs[case]
     assert run.report is not None, f"{case}: no report to carry a flag"

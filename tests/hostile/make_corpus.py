@@ -155,7 +155,8 @@ def edited(nb: nbformat.NotebookNode, answers: dict[str, str], before_tests: lis
 #   baseline     the most an honest reading of the submission earns (score, written answers incl.)
 #   flag         tampering the grader is asked to flag (static scan or kernel-state check)
 #   forbid       evidence keys that show the sandbox failed (printed by the attack, or in loot)
-#   timeout      per-cell timeout (s) given to the grader
+#   timeout      per-cell timeout (s) given to the grader (--timeout)
+#   submission_timeout   the whole submission's limit (--submission-timeout)
 #   flow         special test flow: neighbour, poison_source, reference, symlink_dir
 #   check        extra case-specific checks in the test (names)
 CASE_SPECS: dict[str, dict] = {
@@ -324,9 +325,10 @@ CASE_SPECS: dict[str, dict] = {
                              "about": "64 MB of stdout in one cell"},
     "resource_huge_exception": {"answer": P.HUGE_EXCEPTION, "check": ["size"],
                                 "about": "a 20 MB exception message in both test cells"},
-    "resource_many_slow_cells": {"answer": P.STUB, "before": [P.SLOW_CELL] * 30, "timeout": 2,
+    "resource_many_slow_cells": {"answer": P.STUB, "before": [P.SLOW_CELL] * 20, "timeout": 2,
+                                 "submission_timeout": 8,
                                  "check": ["wall"],
-                                 "about": "30 cells each just under the 2 s per-cell limit (48 s)"},
+                                 "about": "20 cells of 1.6 s (2 s per cell, 8 s per submission)"},
     "network_tcp_localhost": {"answer": P.NETWORK_TCP, "check": ["network"], "flag": True,
                               "forbid": ["tcp_connected"],
                               "about": "connect to a 127.0.0.1 listener; default route; ifaces"},
@@ -391,6 +393,7 @@ def write_case(name: str, spec: dict, releases: dict[str, dict]) -> None:
         "forbid": spec.get("forbid", []),
         "persist": spec.get("persist", False),
         "timeout": spec.get("timeout", 20),
+        "submission_timeout": spec.get("submission_timeout"),
         "flow": spec.get("flow", "plain"),
         "setup": spec.get("setup", []),
         "check": spec.get("check", []),
