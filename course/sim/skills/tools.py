@@ -259,24 +259,47 @@ def _fits(kind: str, name: str, schema: dict, text: str, named: list[str]) -> fl
     return _FIT_STRENGTH.get(kind, 1.0) if found else 0.0
 
 
-def argument_fit(function: dict, text: str) -> float:
-    """Mean over parameters: +1 a value in the request fits it, -1 a required strict one is
-    missing, 0 otherwise. Positive when the request carries what the tool needs."""
+@dataclass(frozen=True)
+class _Tool:
+    """What the simulator reads from one tool's schema, computed once per distinct schema."""
+
+    profile: str
+    params: tuple[tuple[str, dict, str, bool], ...]  # (name, schema, kind, required)
+    clear: bool
+
+
+@lru_cache(maxsize=1024)
+def _tool_info(key: str) -> _Tool:
+    function = json.loads(key)
     properties = _properties(function)
-    if not properties:
-        return 0.0
     required = set((function.get("parameters") or {}).get("required", properties))
-    named = _named_candidates(_QUOTES.sub(" ", text))
-    total = 0.0
+    params = []
     for name, schema in properties.items():
         schema = schema if isinstance(schema, dict) else {}
-        kind = param_kind(name, schema)
+        params.append((name, schema, param_kind(name, schema), name in required))
+    return _Tool(_profile_text(function), tuple(params), clear_description(function))
+
+
+def _info(function: dict) -> _Tool:
+    return _tool_info(json.dumps(function, sort_keys=True, default=str))
+
+
+def argument_fit(function: dict | _Tool, text: str, named: list[str] | None = None) -> float:
+    """Mean over parameters: +1 a value in the request fits it, -1 a required strict one is
+    missing, 0 otherwise. Positive when the request carries what the tool needs."""
+    info = function if isinstance(function, _Tool) else _info(function)
+    if not info.params:
+        return 0.0
+    if named is None:
+        named = _named_candidates(_QUOTES.sub(" ", text))
+    total = 0.0
+    for name, schema, kind, required in info.params:
         fit = _fits(kind, name, schema, text, named)
         if fit:
             total += fit
-        elif kind in _STRICT and name in required:
+        elif kind in _STRICT and required:
             total -= 1.0
-    return total / len(properties)
+    return total / len(info.params)
 
 
 @dataclass(frozen=True)
@@ -325,7 +348,8 @@ def instruction_part(text: str) -> str:
 
 def evidence(text: str, functions: list[dict]) -> Evidence:
     """Score every tool for the request `text` (see the module docstring)."""
-    profiles = [_profile_text(f) for f in functions]
+    infos = [_info(f) for f in functions]
+    profiles = [info.profile for info in infos]
     asked = instruction_part(text)
     sem = [float(s) for s in meaning.similarities(asked, profiles)]
     request = content_lemmas(asked)
@@ -342,7 +366,8 @@ def evidence(text: str, functions: list[dict]) -> Evidence:
         align.append(float((weights * nearest).sum() / weights.sum()))
         shared = np.array([w in lemmas for w in request], dtype=np.float32)
         lex.append(float((weights * shared).sum() / weights.sum()))
-    fit = [argument_fit(f, text) for f in functions]
+    named = _named_candidates(_QUOTES.sub(" ", text))
+    fit = [argument_fit(info, text, named) for info in infos]
     total = [
         s + a + LEMMA_WEIGHT * x + FIT_WEIGHT * f
         for s, a, x, f in zip(sem, align, lex, fit, strict=True)
@@ -366,8 +391,11 @@ def choose(text: str, functions: list[dict]) -> tuple[int | None, float, Evidenc
     return best, top - runner_up, found
 
 
-def steps(text: str, functions: list[dict]) -> list[tuple[str, int, float]]:
-    """The request's steps: (text of the step, tool index, margin), in the order written.
+Step = tuple[str, int, float, Evidence]
+
+
+def steps(text: str, functions: list[dict]) -> list[Step]:
+    """The request's steps: (text of the step, tool index, margin, evidence), in order.
 
     A request is cut at sentence ends and at "then", "after that", "and also"; each part whose
     best tool clears the threshold is a step. If no part does, the whole request is tried.
@@ -376,12 +404,12 @@ def steps(text: str, functions: list[dict]) -> list[tuple[str, int, float]]:
     planned = []
     if len(parts) > 1:
         for part in parts:
-            index, margin, _ = choose(part, functions)
+            index, margin, found = choose(part, functions)
             if index is not None:
-                planned.append((part, index, margin))
+                planned.append((part, index, margin, found))
     if len(planned) <= 1:
-        index, margin, _ = choose(text, functions)
-        return [] if index is None else [(text, index, margin)]
+        index, margin, found = choose(text, functions)
+        return [] if index is None else [(text, index, margin, found)]
     return planned
 
 
@@ -437,9 +465,8 @@ def tools(ctx: Context) -> Reply:
         return answer_from_result(ctx)
     if not planned:
         return plain(ctx)
-    part, best, margin = planned[min(done, len(planned) - 1)]
-    found = evidence(part, functions)
-    described = all(clear_description(f) for f in functions)
+    part, best, margin, found = planned[min(done, len(planned) - 1)]
+    described = all(_info(f).clear for f in functions)
     closeness = 2 * math.exp(-margin / MARGIN_SCALE)
     p_wrong = ctx.knob("base_error_rate") * (0.5 if described else 1.0) * ctx.heat * closeness
     rivals = [i for i in found.ranked() if i != best]
@@ -455,7 +482,7 @@ def _call(ctx: Context, function: dict, part: str, messages: list[dict]) -> dict
     parameters = function.get("parameters") or {"type": "object", "properties": {}}
     properties = parameters.get("properties") or {}
     required = parameters.get("required", list(properties))
-    avoid = frozenset(words(_profile_text(function)))
+    avoid = frozenset(words(_info(function).profile))
     rng = ctx.stream("tool-arguments")
 
     def filler(text: str) -> Filler:
