@@ -294,3 +294,33 @@ if __name__ == "__main__":
     for tier in ("sim-small", "sim-large"):
         n = len(MESSAGES) * len(SEEDS)
         print(f"{tier}: all fields right {all_right_rate(tier):.3f} ({n} extractions)")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "€",
+        "£.",
+        "1.2.3.4.5 € and ,,, $",
+        "Amount: ",
+        "Total: £" + "9" * 40,
+        "on the 99th of Smarch 2024",
+        "Due: yesterday-ish",
+        "🙂 INV-🙂 £🙂",
+        "Invoice INV-1 INV-2 INV-3 £1 £2 £3 1 May 2025 2 May 2025 3 May 2025",
+    ],
+)
+def test_odd_messages_still_give_schema_valid_json(text: str) -> None:
+    import jsonschema
+
+    for model in ("sim-small", "sim-large"):
+        data = extract(model, INVOICE, text)
+        jsonschema.validate(data, INVOICE)
+        assert set(data) == set(INVOICE["properties"])
+
+
+def test_a_date_field_never_gets_a_date_the_text_does_not_contain() -> None:
+    data = extract("sim-large", INVOICE, "Invoice INV-77 for $5.00, no due date given.")
+    assert data["due_date"] in ("", None)
