@@ -1,0 +1,102 @@
+"""Fast unit tests of the grader's own checks: static scan, state comparison, text cleaning."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+from autograder import kernel_check
+from autograder.feedback import HideHiddenTests
+from autograder.grading import clean_text, execution_errors
+from autograder.scan import scan_notebook
+
+
+def scan(code: str) -> list[str]:
+    return [f.what for f in scan_notebook(new_notebook(cells=[new_code_cell(code)]))]
+
+
+def test_scan_flags_hooks_exec_ctypes_and_always_equal_classes():
+    found = " | ".join(
+        scan(
+            "import ctypes, math\n"
+            "math.isclose = lambda *a, **k: True\n"
+            "get_ipython().input_transformers_post.append(f)\n"
+            "exec('x' + 'y')\n"
+            "class S(str):\n    def __eq__(self, other): return True\n"
+            "open('/work/main/autograder/source/x.ipynb')\n"
+            "import sys\nsys.settrace(None)\n"
+        )
+    )
+    for expected in ("ctypes", "math.isclose", "input transformer", "calls exec", "__eq__",
+                     "subclasses str", "outside the working folder", "trace function"):  # fmt: skip
+        assert expected in found, expected
+
+
+def test_scan_ignores_honest_code_and_shipped_cells():
+    assert scan("import re\npattern = re.compile('a+')\nrows = [r for r in range(3)]") == []
+    release = new_notebook(cells=[new_code_cell("import subprocess")])
+    learner = new_notebook(cells=[new_code_cell("import subprocess")])
+    assert scan_notebook(learner, release) == []
+
+
+def answer(**changes) -> dict:
+    base = {"nonce": "n", "lists": {"ast_transformers": []}, "ids": {"math.isclose": 1},
+            "planted": [], "comparisons": []}  # fmt: skip
+    base.update(changes)
+    return base
+
+
+def test_compare_reports_each_kind_of_change():
+    before = answer()
+    assert kernel_check.compare(before, answer()).clean
+    changed = answer(
+        lists={"ast_transformers": ["__main__.T#1#L"]},
+        ids={"math.isclose": 2},
+        planted=["course.x = learner code"],
+        comparisons=["class A defines __eq__"],
+    )
+    verdict = kernel_check.compare(before, changed)
+    assert len(verdict.tampered) == 3 and verdict.suspect == ["class A defines __eq__"]
+
+
+def test_matplotlib_callbacks_are_not_tampering():
+    before = answer(lists={"events.post_execute": []})
+    after = answer(lists={"events.post_execute": ["matplotlib.pyplot._draw_all#5#I"]})
+    assert kernel_check.compare(before, after).clean
+    learner = answer(lists={"events.post_execute": ["matplotlib.pyplot.fake#5#L"]})
+    assert not kernel_check.compare(before, learner).clean
+
+
+def test_answers_without_the_nonce_are_rejected():
+    good = "AUTOGRADER-STATE-abc:" + json.dumps(answer(nonce="abc"))
+    assert kernel_check.parse_answer(good, "abc") is not None
+    assert kernel_check.parse_answer(good, "other") is None
+    assert kernel_check.parse_answer(good + "\n" + good, "abc") is None  # replayed twice
+    assert kernel_check.parse_answer("AUTOGRADER-STATE-abc:{not json", "abc") is None
+
+
+def test_clean_text_strips_ansi_and_controls():
+    assert clean_text("\x1b[31mred\x1b[0m\x07 ok\nsecond line") == "red ok"
+
+
+def test_error_messages_after_hidden_tests_are_shown_only_when_authored():
+    hidden = (
+        'assert f(1) == 1, "f(1) must be 1"\n### BEGIN HIDDEN TESTS\nassert f(2) == 4\n'
+        "### END HIDDEN TESTS"
+    )
+    meta = {"nbgrader": {"grade": True, "grade_id": "t", "points": 1, "solution": False}}
+    cell = new_code_cell(hidden, metadata=meta)
+    cell.outputs = [new_output("error", ename="AssertionError", evalue="f(1) must be 1",
+                               traceback=[])]  # fmt: skip
+    later = new_code_cell("print(1)")
+    later.outputs = [new_output("error", ename="ValueError", evalue="assert f(2) == 4",
+                                traceback=["assert f(2) == 4"])]  # fmt: skip
+    nb = new_notebook(cells=[cell, later])
+    errors = execution_errors(nb, nb)
+    assert errors[0] == "t: AssertionError: f(1) must be 1"
+    assert "f(2)" not in errors[1] and "hidden" in errors[1]
+    page_nb, _ = HideHiddenTests().preprocess(nbformat.from_dict(nb), {})
+    text = json.dumps(page_nb)
+    assert "f(2) == 4" not in text and "f(1) must be 1" in text
