@@ -45,6 +45,8 @@ class CohortSummary:
     issues: list[Issue] = field(default_factory=list)
     interrupted: bool = False
     wall_s: float = 0.0
+    grading_s: float = 0.0  # from the first task handed out to the last result recorded
+    record_s: float = 0.0  # coordinator time spent writing results (gradebook, files)
     gradebook: str = ""
     grades_csv: Path | None = None
     lms_csv: Path | None = None
@@ -60,6 +62,12 @@ def _serial(tasks: list[Task]) -> Iterator[tuple[Task, Result | BaseException]]:
             yield task, grade_learner(task)
         except Exception as exc:
             yield task, exc
+
+
+def _warm_up() -> None:
+    """Import the grading stack in a worker (seconds, once per worker process)."""
+    import autograder.feedback
+    import autograder.grading  # noqa: F401
 
 
 @contextmanager
@@ -101,6 +109,16 @@ def dask_backend(
         raise
     except Exception as exc:
         raise CohortError(f"the local Dask cluster could not start: {exc}") from exc
+    try:
+        client.run(_warm_up)  # imports before the first task, so the bar's ETA is honest
+    except Exception as exc:
+        client.close()
+        if local is not None:
+            local.close()
+        raise CohortError(
+            f"a Dask worker cannot load the grader ({type(exc).__name__}: {exc}). Every worker "
+            "needs this repository and its venv with the cohort extra (docs/COHORT.md)"
+        ) from exc
 
     def run(tasks: list[Task]) -> Iterator[tuple[Task, Result | BaseException]]:
         by_key = {}
@@ -288,6 +306,7 @@ def _grade_all(
     )
     try:
         with _backend(serial, workers, cluster) as run:
+            grading_started = time.perf_counter()
             results = run(tasks)
             try:
                 for task, outcome in results:
@@ -301,15 +320,18 @@ def _grade_all(
                         state.store_result(learner_id, task["hash"], outcome)
                         summary.failed[learner_id] = outcome["error"]
                     else:
+                        recording = time.perf_counter()
                         state.store_result(learner_id, task["hash"], outcome)
                         gbmod.record(gb, course_root, module, intake.learners[learner_id], outcome)
                         state.mark_recorded(learner_id)
                         summary.graded.append(learner_id)
+                        summary.record_s += time.perf_counter() - recording
                     bar.update(1)
                     if on_result is not None:
                         on_result(learner_id, outcome)
             finally:
                 results.close()  # cancels what is still queued
+                summary.grading_s = time.perf_counter() - grading_started
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:
