@@ -31,6 +31,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -206,9 +207,10 @@ class SandboxKernelManager(AsyncKernelManager):
     """An AsyncKernelManager whose kernel runs in the sandbox described in the module docstring.
 
     Configured per notebook by the grader: ``sandbox_root`` holds ``work/`` (the kernel's
-    working folder, copies of the notebooks), ``home/`` and ``run/`` (connection file and ipc
-    sockets). Interrupts are sent as messages: a signal to the bwrap process would not reach
-    a kernel in another session.
+    working folder, copies of the notebooks) and ``home/``; the connection file and ipc sockets
+    go to a short-named private folder in /tmp (socket paths are limited to ~100 characters),
+    removed when the kernel is cleaned up. Interrupts are sent as messages: a signal to the
+    bwrap process would not reach a kernel in another session.
     """
 
     sandbox_root = Unicode("", help="folder holding work/, home/, run/ for this kernel").tag(
@@ -226,7 +228,10 @@ class SandboxKernelManager(AsyncKernelManager):
             raise ValueError("SandboxKernelManager needs sandbox_root (set by the grader)")
         self.info = plan(self.use_bwrap)
         root = Path(self.sandbox_root)
-        self.work_dir, self.home_dir, self.run_dir = root / "work", root / "home", root / "run"
+        self.work_dir, self.home_dir = root / "work", root / "home"
+        # Socket paths must stay under ~100 characters (sun_path), whatever the grading folder.
+        short = "/tmp" if os.name == "posix" else None
+        self.run_dir = Path(tempfile.mkdtemp(prefix="ag-", dir=short))
         self.kernel_uid: int | None = None
         if self.info.active and _as_root():
             fresh = UID_RANGE[0] + secrets.randbelow(UID_RANGE[1] - UID_RANGE[0])
@@ -239,7 +244,7 @@ class SandboxKernelManager(AsyncKernelManager):
         self._seed_font_cache()
         for folder in (self.work_dir, self.home_dir, self.run_dir):
             prepare_folder(folder, self.kernel_uid)
-        if os.name == "posix":
+        if self.info.active:  # the kernel has no network: ZeroMQ over unix sockets
             self.transport = "ipc"
             self.ip = str(self.run_dir / "zmq")
         self.connection_file = str(self.run_dir / "kernel.json")
@@ -313,6 +318,13 @@ class SandboxKernelManager(AsyncKernelManager):
             kw["env"]["MPLCONFIGDIR"] = str(self.home_dir / ".config" / "matplotlib")
         kw["cwd"] = str(self.work_dir)
         return await super()._async_pre_start_kernel(**kw)
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart:
+            shutil.rmtree(self.run_dir, ignore_errors=True)
+
+    cleanup_resources = _async_cleanup_resources
 
     async def _async_interrupt_kernel(self) -> None:
         if not self.has_kernel:
