@@ -7,6 +7,7 @@ the documented direction with a margin, not the exact figures (docs/SIMULATOR.md
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 from typing import Literal
@@ -328,6 +329,7 @@ def style_messages(order: str, host: str, system: str = SECRET_SYSTEM) -> list[d
     return [{"role": "system", "content": system}, {"role": "user", "content": f"{host}\n{order}"}]
 
 
+@functools.cache
 def style_compliance(model: str) -> dict[str, float]:
     """Per style: share of (host, seed) requests whose reply obeys and says what was demanded."""
     sim = Simulator()
@@ -415,6 +417,7 @@ DELIMITERS = [
 ]
 
 
+@functools.cache  # deterministic (temperature 0): tests share the runs
 def defended_compliance(model: str, policy: str = "", wrap: tuple[str, str] = ("", "")) -> float:
     """Compliance over the 20 styles x hosts x seeds with a system policy and/or delimiters."""
     sim = Simulator()

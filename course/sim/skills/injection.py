@@ -112,7 +112,8 @@ _QUALIFIER = r"(?:previous|prior|above|earlier|preceding|foregoing|original|init
 # No "message" or "order": "please ignore my previous message/order" is an ordinary request.
 _NOUN = r"(?:instructions?|prompts?|rules|directions|guidelines|commands)"
 _FILLER = r"(?:(?:all|any|every|of|the|your|my|these|those)\s+)*"
-# (language, pattern): the first match anywhere in the last user message is the order.
+# (language, pattern): the orders documented before intent was read. A match is strong evidence
+# (SPELLED_OUT) and makes the order a clear one; they are the only non-English cues.
 TRIGGERS: list[tuple[str, re.Pattern[str]]] = [
     (lang, re.compile(pattern, re.I))
     for lang, pattern in [
@@ -519,10 +520,7 @@ def segments(text: str) -> list[tuple[int, str]]:
     """(offset, sentence) pieces of `text`: sentences, lines, and each HTML comment whole."""
     found = []
     for match in _SEGMENT.finditer(text):
-        if match.group(1) is not None:
-            body, offset = match.group(0), match.start()
-        else:
-            body, offset = match.group(0), match.start()
+        body, offset = match.group(0), match.start()
         stripped = body.strip()
         if len(letter_tokens(stripped)) >= 2:
             found.append((offset + body.index(stripped[0]), stripped))
@@ -571,8 +569,6 @@ def find(text: str, data_only: bool = False) -> Injection | None:
     limit = block[1] if block else len(text)
     end = _order_end(text, start, start + length, limit)
     order = text[start:end].strip()
-    if data_only and spans == []:
-        delimited = False
     return Injection(
         language=reading.language,
         trigger=order[: reading.trigger_end],
