@@ -48,6 +48,12 @@ _ORG_LIKE = re.compile(
     r"brand|employer|provider|caterer|restaurant|hotel|empresa|firma|société|entreprise",
     re.I,
 )
+# A description that asks for a person ("Name of the guest"), not just any name.
+_PERSON_LIKE = re.compile(
+    r"\b(?:person|people|customer|guest|employee|colleague|user|sender|recipient|contact|"
+    r"passenger|patient|author|client|who)\b",
+    re.I,
+)
 _PLACE_LIKE = re.compile(
     r"\b(?:city|country|location|place|destination|origin|town|region)\b", re.I
 )
@@ -102,6 +108,7 @@ class Filler:
     doubt: float = GUESS  # how the last value was found: CLEAR, LIKELY or GUESS
     doubts: dict[str, float] = field(default_factory=dict)  # per top-level key; ABSENT if null
     dates_taken: list[str] = field(default_factory=list)  # dates earlier fields already used
+    currencies_taken: list[str] = field(default_factory=list)  # likewise for currencies
 
     def resolve(self, schema: dict) -> tuple[dict, bool]:
         """Follow $ref and unwrap Optional (anyOf with null); return (schema, nullable)."""
@@ -235,14 +242,21 @@ class Filler:
         return number
 
     def _currency(self) -> str | None:
-        """The ISO code of the first amount's currency, else of a currency named on its own."""
+        """The ISO code of the first amount's currency, else of a currency named on its own.
+
+        A second currency field takes the next currency not yet taken: "convert 200 USD to
+        EUR" fills from_currency with USD and to_currency with EUR.
+        """
         amounts = money.mentions(self.text)
         named = money.currency_words(self.text)
+        ordered = list(dict.fromkeys([m.currency for m in amounts] + named))
         codes = {m.currency for m in amounts} or set(named)
         self.doubt = CLEAR if len(codes) == 1 else LIKELY
-        if amounts:
-            return amounts[0].currency
-        return named[0] if named else None
+        free = [c for c in ordered if c not in self.currencies_taken]
+        code = (free or ordered or [None])[0]
+        if code and self.depth <= 1:
+            self.currencies_taken.append(code)
+        return code
 
     def _enum(self, values: list, description: str) -> Any:
         labels = [str(v) for v in values]
@@ -353,7 +367,8 @@ class Filler:
             return value
         if _ORG_LIKE.search(hint) and (value := finders.proper_noun(self.text, "organisation")):
             return value
-        if _NAME_LIKE.search(hint) and (value := finders.proper_noun(self.text, "person")):
+        person = _NAME_LIKE.search(identifier_words(name)) or _PERSON_LIKE.search(description)
+        if person and (value := finders.proper_noun(self.text, "person")):
             return value
         self.doubt = GUESS
         if self.style == "argument":
@@ -383,9 +398,12 @@ class Filler:
 
     def _leftover_words(self) -> str:
         """The request's content words minus the tool's own words: "weather in Paris" -> "Paris"."""
+        text = self.text
+        for pattern in (finders.EMAIL, finders.URL, finders.PHONE, finders.DATE, finders.DAY_TIME):
+            text = pattern.sub(" ", text)
         kept = [
             w
-            for w in re.findall(r"[\w'-]+", self.text)
+            for w in re.findall(r"[\w'-]+", text)
             if (stems := words(w)) and not set(stems) & self.avoid
         ]
         return " ".join(kept[:8])

@@ -503,7 +503,8 @@ def proper_noun(text: str, kind: str = "any") -> str | None:
         candidate = (score, -match.start(), " ".join(parts))
         if best is None or candidate > best:
             best = candidate
-    return best[2] if best else None
+    # A lone capitalised word opening a sentence, with no cue, is just a sentence's first word.
+    return best[2] if best and best[0] > -2 else None
 
 
 def best_sentence(text: str, hint: str) -> str | None:

@@ -477,6 +477,20 @@ def tools(ctx: Context) -> Reply:
     return Reply(content=None, tool_calls=[_call(ctx, function, part, messages)])
 
 
+def _named_value(name: str, schema: dict, named: list[str], used: set[str]) -> str | None:
+    """The capitalised value closest in meaning to a parameter ("German" for a language),
+    if close enough (_NAMED_FIT) and not given to another parameter already."""
+    free = [n for n in named if n not in used]
+    if not free:
+        return None
+    scores = meaning.similarities(_hint(name, schema), free)
+    own = identifier_words(name)
+    if own:
+        scores = np.maximum(scores, meaning.similarities(own, free))
+    best = int(scores.argmax())
+    return free[best] if scores[best] >= _NAMED_FIT else None
+
+
 def _call(ctx: Context, function: dict, part: str, messages: list[dict]) -> dict:
     """A tool call with arguments filled from the step's text (else earlier tool results)."""
     parameters = function.get("parameters") or {"type": "object", "properties": {}}
@@ -499,11 +513,23 @@ def _call(ctx: Context, function: dict, part: str, messages: list[dict]) -> dict
     own = filler(part)
     earlier = "\n".join(content for _, content in _results_since_request(messages))
     backup = filler(f"{earlier}\n{payload(last_user_text(messages), few_shot=False)}")
+    kinds = {name: kind for name, _, kind, _ in _info(function).params}
+    named = _named_candidates(_QUOTES.sub(" ", part))
+    quote = finders.quoted(part)
+    used: set[str] = set()
     arguments = {}
     for key in required:
         if key not in properties:
             continue
-        value = own.value(key, properties[key])
+        value = None
+        if kinds.get(key) == "named":  # a value recognised by meaning, else the quoted text
+            value = _named_value(key, properties[key], named, used)
+            if value is None and quote and quote not in used:
+                value = quote
+            if value is not None:
+                used.add(value)
+        if value is None:
+            value = own.value(key, properties[key])
         if value in ("", None, 0, []) and earlier:
             value = backup.value(key, properties[key])
         arguments[key] = value
