@@ -22,7 +22,8 @@ test_tampering_is_flagged asks, separately, that tampering the issue says the gr
 
 Cases run three at a time (HOSTILE_WORKERS) in one session-scoped fixture; only the selected
 cases run.
-HOSTILE_SUMMARY=path.json writes one line per case with its outcome.
+HOSTILE_SUMMARY=path.json writes one line per case with its outcome. HOSTILE_GRADER_PATH=DIR grades
+with the autograder package in DIR instead (e.g. an older commit, to show each attack is real).
 """
 
 from __future__ import annotations
@@ -297,6 +298,8 @@ class Harness:
               timeout: float, harness_timeout: float,
               submission_timeout: float | None = None) -> tuple[int | None, str, str, float]:
         env = {**os.environ, **FAKE_SECRETS, "COURSE_HOME": str(home)}
+        if os.environ.get("HOSTILE_GRADER_PATH"):  # grade with another copy of autograder/
+            env["PYTHONPATH"] = os.environ["HOSTILE_GRADER_PATH"]
         env.pop("PYTEST_CURRENT_TEST", None)
         command = ["check", module, "--path", str(folder)]
         if submission_timeout:
@@ -634,6 +637,23 @@ def test_case_obeys_the_rules(hostile_runs: dict[str, Run], case: str) -> None:
     run = hostile_runs[case]
     broken = violations(run)
     assert not broken, f"{case} ({run.case['about']}):\n  " + "\n  ".join(broken)
+
+
+@CORPUS_TIMEOUT
+@pytest.mark.parametrize(
+    "case", [name for name in case_names() if load_case(name)["exact"] is None]
+)
+def test_no_points_from_tampering_even_when_flagged(
+    hostile_runs: dict[str, Run], case: str
+) -> None:
+    """The issue asks more than the score rule: a flagged submission keeps its honest points
+    and loses the tampered cells, so no case may end above its honest baseline at all."""
+    run = hostile_runs[case]
+    assert run.report is not None, f"{case}: no report"
+    assert run.report["score"] <= run.case["baseline"], (
+        f"{case} ({run.case['about']}) scored {run.report['score']} > honest "
+        f"{run.case['baseline']}; flags: {flags_of(run.report)[:3]}"
+    )
 
 
 @CORPUS_TIMEOUT

@@ -109,6 +109,8 @@ def build_calc_source() -> Path:
             metadata=_meta("explain", grade=True, solution=True, locked=False, points=1),
         ),
     ]
+    for index, cell in enumerate(cells):
+        cell.id = f"calc-{index}"  # stable ids: regenerating changes nothing
     nb = new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {
         "name": "python3", "display_name": "Python 3", "language": "python"
@@ -139,8 +141,8 @@ def edited(nb: nbformat.NotebookNode, answers: dict[str, str], before_tests: lis
             cell.source = answers[grade_id]
         cells.append(cell)
         if grade_id in ("squares", "answer"):
-            cells += [new_code_cell(code) for code in before_tests]
-    cells += [new_code_cell(code) for code in at_end]
+            cells += [new_code_cell(code, id=f"added-{i}") for i, code in enumerate(before_tests)]
+    cells += [new_code_cell(code, id=f"added-end-{i}") for i, code in enumerate(at_end)]
     nb.cells = cells
     return nb
 
@@ -245,6 +247,13 @@ CASE_SPECS: dict[str, dict] = {
     "kernel_sigint_ignored_hang": {"answer": P.SIGINT_IGNORED_HANG, "timeout": 3,
                                    "check": ["reason"],
                                    "about": "endless loop, SIGINT ignored (timeout interrupt)"},
+    "evade_chameleon_transformer": {
+        "answer": P.CHAMELEON,
+        "about": "a transformer written to a file and run (no hook named in the notebook) "
+                 "that disarms test cells and steps aside while the state check runs"},
+    "evade_tamper_inside_last_test": {
+        "answer": P.TAMPER_IN_LAST_TEST,
+        "about": "squares() mutes tracebacks and clears the error only inside the last test"},
     # -- comparison helpers (second fixture) -----------------------------------------------
     "calc_patched_isclose": {"fixture": "calc_module", "answer": P.CALC_ISCLOSE, "flag": True,
                              "about": "math.isclose replaced"},

@@ -1078,3 +1078,77 @@ def mean(xs):
 def parity(n):
     return _Word("?")
 '''
+
+# --- Evading both the static scan and the kernel-state check ----------------------------------
+
+CHAMELEON_HELPER = """\
+import builtins
+
+ip = vars(builtins)["get_" + "ipython"]()
+cleanup = ip.input_transformers_cleanup
+ns = ip.user_ns
+
+
+def _chameleon(lines):
+    source = "".join(lines)
+    if "AUTOGRADER-STATE" in source:  # the grader's state check: step aside while it looks
+        if _chameleon in cleanup:
+            cleanup.remove(_chameleon)
+        return [*lines, "\\n", "_rearm_()\\n"]
+    if "assert" in source:  # a test cell
+        return ["pass\\n"]
+    return lines
+
+
+def _rearm():
+    if _chameleon not in cleanup:
+        cleanup.append(_chameleon)
+
+
+ns["_rearm_"] = _rearm
+cleanup.append(_chameleon)
+"""
+
+CHAMELEON = f'''\
+import runpy
+import tempfile
+from pathlib import Path
+
+# Nothing here names a hook: the code that installs one is written to a file and run from there.
+HELPER = {CHAMELEON_HELPER!r}
+helper = Path(tempfile.gettempdir(), "helper_module.py")
+helper.write_text(HELPER)
+runpy.run_path(str(helper))
+helper.unlink()
+
+
+def squares(n):
+    raise NotImplementedError()
+'''
+
+TAMPER_IN_LAST_TEST = '''\
+import runpy
+import tempfile
+from pathlib import Path
+
+# Inside the last test cell, squares() mutes the traceback and clears the error, after the
+# grader's check before that cell and (it hopes) with nothing left to check it afterwards.
+HELPER = """
+import builtins
+ip = vars(builtins)["get_" + "ipython"]()
+def arm():
+    ip._showtraceback = lambda *args, **kwargs: None
+    def forget(result):
+        result.error_in_exec = None
+    ip.events.register("post_run_cell", forget)
+"""
+helper = Path(tempfile.gettempdir(), "helper_arm.py")
+helper.write_text(HELPER)
+arm = runpy.run_path(str(helper))["arm"]
+
+
+def squares(n):
+    if n == 0:  # only the hidden test cell calls squares(0)
+        arm()
+    raise NotImplementedError()
+'''
