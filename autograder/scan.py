@@ -11,6 +11,7 @@ itself: it flags the notebook for a person, with the cell and line.
 from __future__ import annotations
 
 import ast
+import builtins
 from dataclasses import dataclass
 
 from nbformat import NotebookNode
@@ -123,6 +124,11 @@ def _python(source: str) -> str:
         return source
 
 
+# Names the grader's own state check calls in the user namespace: shadowing one could let a
+# fake answer the check.
+SHADOWED = frozenset(dir(builtins)) | {"get_ipython"}
+
+
 class _Visitor(ast.NodeVisitor):
     def __init__(self, cell: int) -> None:
         self.cell = cell
@@ -142,6 +148,8 @@ class _Visitor(ast.NodeVisitor):
 
     def _module(self, node: ast.AST, name: str) -> None:
         top = name.split(".")[0]
+        if name in ("IPython.display", "IPython.core.display"):
+            return  # display(), Markdown, HTML: what notebooks use IPython for
         if top in SUSPICIOUS_MODULES:
             self.add(node, f"imports {name}: {SUSPICIOUS_MODULES[top]}")
 
@@ -179,7 +187,19 @@ class _Visitor(ast.NodeVisitor):
         if node.id in ("__builtins__", "__loader__", "__spec__"):
             self.add(node, f"uses {node.id}")
 
+    def _binds(self, node: ast.AST, name: str) -> None:
+        dunder = name in ("__builtins__", "__import__")
+        if (name in SHADOWED and not name.startswith("_")) or dunder:
+            self.add(node, f"rebinds the built-in name {name!r}")
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        self._binds(node, node.name)
+        self.generic_visit(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self._binds(node, node.name)
         bases = {b.id for b in node.bases if isinstance(b, ast.Name)}
         defined = set()
         for item in node.body:
@@ -196,6 +216,9 @@ class _Visitor(ast.NodeVisitor):
 
     def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
+            for name in ast.walk(target):
+                if isinstance(name, ast.Name):
+                    self._binds(node, name.id)
             if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
                 owner = target.value.id
                 if owner in {"math", "operator", "builtins", "sys", "os", "np", "numpy", "course"}:
