@@ -11,7 +11,6 @@ itself: it flags the notebook for a person, with the cell and line.
 from __future__ import annotations
 
 import ast
-import builtins
 from dataclasses import dataclass
 
 from nbformat import NotebookNode
@@ -124,9 +123,9 @@ def _python(source: str) -> str:
         return source
 
 
-# Names the grader's own state check calls in the user namespace: shadowing one could let a
-# fake answer the check.
-SHADOWED = frozenset(dir(builtins)) | {"get_ipython"}
+# Names the grader's own state check looks up in the user namespace: shadowing one could let
+# a fake answer the check. (Ordinary names such as `id` or `input` are left alone.)
+SHADOWED = frozenset({"exec", "get_ipython", "__builtins__", "__import__", "print", "vars"})
 
 
 class _Visitor(ast.NodeVisitor):
@@ -188,8 +187,7 @@ class _Visitor(ast.NodeVisitor):
             self.add(node, f"uses {node.id}")
 
     def _binds(self, node: ast.AST, name: str) -> None:
-        dunder = name in ("__builtins__", "__import__")
-        if (name in SHADOWED and not name.startswith("_")) or dunder:
+        if name in SHADOWED:
             self.add(node, f"rebinds the built-in name {name!r}")
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
