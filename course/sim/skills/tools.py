@@ -20,7 +20,9 @@ Error model (evidence first, seeded noise on top):
   x (1 + 0.5 x temperature) x closeness, where closeness = 2 x exp(-margin / MARGIN_SCALE)
   falls from 2 (a tie with the runner-up) towards 0 as the evidence margin grows, it calls the
   runner-up instead. A vague description ("does stuff", fewer than three words of its own) or
-  a missing one forfeits the halving and gives the model less to match, so margins shrink;
+  a missing one forfeits the halving and gives the model less to match, so margins shrink.
+  The draw is shared by the tiers (the model is left out of its seed), so sim-large calls a
+  wrong tool only on requests where sim-small, with its higher rate, does too;
 - wrong argument: each argument is wrong with field_miss_rate x (1 + 0.5 x temperature).
 A request with several steps ("convert 100 USD to EUR, then check the weather in Rome") is
 served one call per turn: after each tool result, the next step's tool is called, and once
@@ -29,8 +31,10 @@ every step has a result the reply is text built from the results (`answer_from_r
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+import random
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,7 +44,7 @@ import simplemma
 
 from course.sim import meaning
 from course.sim.skills import finders, money
-from course.sim.skills.base import Context, Reply
+from course.sim.skills.base import Context, Reply, seeded
 from course.sim.skills.extract import Filler, garble
 from course.sim.skills.plain import plain
 from course.sim.skills.prompt import last_user_index, last_user_text, payload, text_of
@@ -470,7 +474,7 @@ def tools(ctx: Context) -> Reply:
     closeness = 2 * math.exp(-margin / MARGIN_SCALE)
     p_wrong = ctx.knob("base_error_rate") * (0.5 if described else 1.0) * ctx.heat * closeness
     rivals = [i for i in found.ranked() if i != best]
-    noise = ctx.stream("tool-choice")
+    noise = _tier_shared_stream(ctx, "tool-choice")
     if rivals and noise.random() < min(0.9, p_wrong):
         best = rivals[0]
     function = functions[best]
@@ -489,6 +493,16 @@ def _named_value(name: str, schema: dict, named: list[str], used: set[str]) -> s
         scores = np.maximum(scores, meaning.similarities(own, free))
     best = int(scores.argmax())
     return free[best] if scores[best] >= _NAMED_FIT else None
+
+
+def _tier_shared_stream(ctx: Context, name: str) -> random.Random:
+    """A stream that is the same for every tier on the same request (model left out of the
+    seed): the tiers then differ only by their error rates, so sim-large errs on a request
+    only where sim-small, with its higher rate, errs too."""
+    from course.sim.engine import request_key  # the engine imports the skills
+
+    trial = ctx.seed.rsplit(":", 1)[-1]
+    return seeded(request_key(dataclasses.replace(ctx.request, model="")), trial, name)
 
 
 def _call(ctx: Context, function: dict, part: str, messages: list[dict]) -> dict:
