@@ -43,6 +43,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -230,6 +231,22 @@ def _lemma_weights(label: str, spec: LabelSpec) -> dict[str, float]:
     return weights
 
 
+@lru_cache(maxsize=1)
+def _background_mean() -> np.ndarray:
+    return meaning.embed(list(BACKGROUND)).mean(axis=0)
+
+
+def _centred(texts: Sequence[str]) -> np.ndarray:
+    """Sentence vectors minus what every everyday sentence shares, renormalised.
+
+    Static embeddings of any two sentences share a large common direction (function words,
+    sentence length); removing the mean of the background sentences leaves what a text is
+    about, so cosines spread further apart.
+    """
+    rows = meaning.embed(list(texts)) - _background_mean()
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-9)
+
+
 def _absence_index(texts: Sequence[str]) -> int | None:
     grid = meaning.embed(list(texts)) @ meaning.embed(list(ABSENCE_PHRASINGS)).T
     closeness = grid.max(axis=1)
@@ -244,7 +261,7 @@ def _absence_index(texts: Sequence[str]) -> int | None:
 def _raw(text: str, profile: _Profile) -> np.ndarray:
     """The four readings of `text` for every label, centred across labels and weighted."""
     n = len(profile.labels)
-    vector = meaning.embed([text])[0]
+    vector = _centred([text])[0]
     sent = profile.vectors @ vector
     parts = np.array([float((p @ vector).max()) for p in profile.parts], dtype=np.float32)
     tokens = content_tokens(text)
@@ -301,11 +318,11 @@ def profile_of(spec: LabelSpec) -> _Profile:
     examples = []
     for label in labels:
         own = [text for text, example_label in spec.examples if example_label == label]
-        examples.append(meaning.embed(own) if own else None)
+        examples.append(_centred(own) if own else None)
     draft = _Profile(
         labels=labels,
-        vectors=meaning.embed(texts),
-        parts=tuple(meaning.embed(_parts(label, reading)) for label in labels),
+        vectors=_centred(texts),
+        parts=tuple(_centred(_parts(label, reading)) for label in labels),
         words=tuple(words),
         lemmas=tuple(_lemma_weights(label, spec) for label in labels),
         examples=tuple(examples),
