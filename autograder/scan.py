@@ -199,17 +199,17 @@ class _Visitor(ast.NodeVisitor):
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         self._binds(node, node.name)
         bases = {b.id for b in node.bases if isinstance(b, ast.Name)}
-        defined = set()
         for item in node.body:
+            name, func = None, None
             if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
-                defined.add(item.name)
-            elif isinstance(item, ast.Assign):
-                defined |= {t.id for t in item.targets if isinstance(t, ast.Name)}
-        dunders = sorted(defined & COMPARISON_DUNDERS)
-        if dunders:
-            self.add(node, f"class {node.name} defines {', '.join(dunders)} (check it is honest)")
-        if bases & VALUE_TYPES:
-            self.add(node, f"class {node.name} subclasses {', '.join(sorted(bases & VALUE_TYPES))}")
+                name, func = item.name, item
+            elif isinstance(item, ast.Assign) and len(item.targets) == 1:
+                target = item.targets[0]
+                name = target.id if isinstance(target, ast.Name) else None
+                func = item.value
+            if name in COMPARISON_DUNDERS and func is not None and _constant_result(func):
+                kind = f" (a {', '.join(sorted(bases & VALUE_TYPES))} subclass)" if bases else ""
+                self.add(item, f"class {node.name}{kind}: {name} returns a constant")
         self.generic_visit(node)
 
     def visit_Assign(self, node: ast.Assign) -> None:
@@ -224,6 +224,18 @@ class _Visitor(ast.NodeVisitor):
             if isinstance(target, ast.Attribute) and target.attr in COMPARISON_DUNDERS:
                 self.add(node, f"assigns {target.attr} on an object")
         self.generic_visit(node)
+
+
+def _constant_result(func: ast.AST) -> bool:
+    """True when every result of a function or lambda is a constant (``return True``)."""
+    if isinstance(func, ast.Lambda):
+        return isinstance(func.body, ast.Constant)
+    if isinstance(func, ast.Name | ast.Attribute):  # __eq__ = some_other_callable
+        return True
+    if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    returns = [n for n in ast.walk(func) if isinstance(n, ast.Return)]
+    return bool(returns) and all(isinstance(r.value, ast.Constant) for r in returns)
 
 
 def _inside_cwd(value: object) -> bool:

@@ -29,8 +29,8 @@ def test_scan_flags_hooks_exec_ctypes_and_always_equal_classes():
             "import sys\nsys.settrace(None)\n"
         )
     )
-    for expected in ("ctypes", "math.isclose", "input transformer", "calls exec", "__eq__",
-                     "subclasses str", "outside the working folder", "trace function"):  # fmt: skip
+    for expected in ("ctypes", "math.isclose", "input transformer", "calls exec", "__eq__ ret",
+                     "returns a constant", "outside the working folder", "trace function"):  # fmt: skip
         assert expected in found, expected
 
 

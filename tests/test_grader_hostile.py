@@ -391,3 +391,18 @@ def test_without_bwrap_the_report_says_so_and_grading_still_works(release, tmp_p
     assert not report.sandbox.active and report.sandbox.missing
     assert "Sandbox: none" in report_text(report)
     assert report.auto_score == 3.0
+
+
+def test_an_honest_class_with_eq_is_not_flagged(release, tmp_path):
+    code = (
+        "import math\nfrom dataclasses import dataclass\n\n"
+        "@dataclass(frozen=True)\nclass Square:\n    root: int\n\n"
+        "    def __eq__(self, other):\n"
+        "        return isinstance(other, Square) and self.root == other.root\n\n"
+        "    def __hash__(self):\n        return hash(self.root)\n\n"
+        "def squares(n):\n    out = [Square(i).root ** 2 for i in range(n)]\n"
+        "    assert all(math.isclose(math.sqrt(v), i) for i, v in enumerate(out))\n"
+        "    return out\n"
+    )
+    report = grade(submission(release, tmp_path / "s", code), tmp_path)
+    assert report.auto_score == 3.0 and not report.flagged, report.flags
