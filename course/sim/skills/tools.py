@@ -17,9 +17,10 @@ clear `CALL_THRESHOLD` gets a plain text reply.
 
 Error model (evidence first, seeded noise on top):
 - wrong tool: with p = base_error_rate x (0.5 if every tool has a clear description)
-  x (1 + 0.5 x temperature) x closeness, where closeness = 2 x exp(-margin / MARGIN_SCALE)
-  falls from 2 (a tie with the runner-up) towards 0 as the evidence margin grows, it calls the
-  runner-up instead. A vague description ("does stuff", fewer than three words of its own) or
+  x (1 + 0.5 x temperature) x closeness, where closeness = exp(-margin / (MARGIN_PER_ERROR x
+  base_error_rate)) falls from 1 (a tie with the runner-up) towards 0 as the evidence margin
+  grows (a weaker tier stays unsure over wider margins: 0.15 on sim-large, 0.375 on
+  sim-small), it calls the runner-up instead. A vague description ("does stuff", fewer than three words of its own) or
   a missing one forfeits the halving and gives the model less to match, so margins shrink.
   The draw is shared by the tiers (the model is left out of its seed), so sim-large calls a
   wrong tool only on requests where sim-small, with its higher rate, does too;
@@ -68,7 +69,9 @@ VAGUE_PHRASINGS = (
 CHAT_SENTENCE = 0.58  # a sentence this close to a no-tool phrasing carries no task ("Hi!")
 CALL_THRESHOLD = 0.65  # the best tool's evidence must reach this to be called at all
 NO_TOOL_WEIGHT = 0.8  # the "no tool" option scores NO_TOOL_WEIGHT x its closest phrasing + 0.2
-MARGIN_SCALE = 0.25  # evidence margin at which the wrong-tool chance has fallen to 2/e of a tie
+# The margin at which the wrong-tool chance has fallen to 1/e of a tie, per unit of the tier's
+# base_error_rate: 0.15 on sim-large (0.12), 0.375 on sim-small (0.30).
+MARGIN_PER_ERROR = 1.25
 FIT_WEIGHT = 0.6
 LEMMA_WEIGHT = 0.5
 _MIN_OWN_WORDS = 3  # a clear description has at least this many content words of its own
@@ -471,8 +474,9 @@ def tools(ctx: Context) -> Reply:
         return plain(ctx)
     part, best, margin, found = planned[min(done, len(planned) - 1)]
     described = all(_info(f).clear for f in functions)
-    closeness = 2 * math.exp(-margin / MARGIN_SCALE)
-    p_wrong = ctx.knob("base_error_rate") * (0.5 if described else 1.0) * ctx.heat * closeness
+    base = ctx.knob("base_error_rate")
+    closeness = math.exp(-margin / (MARGIN_PER_ERROR * base)) if base > 0 else 0.0
+    p_wrong = base * (0.5 if described else 1.0) * ctx.heat * closeness
     rivals = [i for i in found.ranked() if i != best]
     noise = _tier_shared_stream(ctx, "tool-choice")
     if rivals and noise.random() < min(0.9, p_wrong):
