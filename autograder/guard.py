@@ -28,6 +28,7 @@ from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader import utils
+from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import Execute, SaveAutoGrades
 from traitlets import Float, Integer, List, Unicode
 
@@ -270,9 +271,13 @@ class TrustedSaveAutoGrades(SaveAutoGrades):
 
     def _add_score(self, cell: NotebookNode, resources: dict) -> None:
         grade_id = cell.metadata["nbgrader"]["grade_id"]
-        grade = self.gradebook.find_grade(
-            grade_id, self.notebook_id, self.assignment_id, self.student_id
-        )
+        try:
+            grade = self.gradebook.find_grade(
+                grade_id, self.notebook_id, self.assignment_id, self.student_id
+            )
+        except MissingEntry:  # a graded cell the source does not have: it earns nothing
+            self._autograder["flags"].append(f"graded cell {grade_id!r} is not in the source")
+            return
         max_points = float(cell.metadata["nbgrader"]["points"])
         grade.manual_score = None  # a fresh gradebook: nothing manual can be true yet
         if is_test_cell(cell):
@@ -287,3 +292,7 @@ class TrustedSaveAutoGrades(SaveAutoGrades):
             self._autograder["manual"][grade_id] = {"answered": auto_score is None}
         with contextlib.suppress(Exception):
             self.gradebook.db.commit()
+
+    def _add_comment(self, cell: NotebookNode, resources: dict) -> None:
+        with contextlib.suppress(MissingEntry):
+            super()._add_comment(cell, resources)
