@@ -16,6 +16,7 @@ under one of the read-only install roots the grader passes in.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from dataclasses import dataclass, field
 
@@ -228,8 +229,22 @@ def _benign(entry: str) -> bool:
     return name.startswith(BENIGN_CALLBACK_MODULES) and rest.endswith("#I")
 
 
+def _evidence(text: str) -> str:
+    """Evidence names come from learner objects: keep identifier-like text, short, so a name
+    cannot carry hidden tests into a report."""
+    return re.sub(r"[^\w.<>:()'=#\[\] -]", "?", str(text))[:120]
+
+
 def compare(baseline: dict, current: dict) -> StateVerdict:
     """Differences between the baseline answer and a later one, as evidence lines."""
+    verdict = compare_raw(baseline, current)
+    verdict.tampered = [_evidence(line) for line in verdict.tampered]
+    verdict.suspect = [_evidence(line) for line in verdict.suspect]
+    return verdict
+
+
+def compare_raw(baseline: dict, current: dict) -> StateVerdict:
+    """``compare`` before the evidence is made safe to print."""
     verdict = StateVerdict()
     for name in sorted(set(baseline["lists"]) | set(current["lists"])):
         before = baseline["lists"].get(name, [])
