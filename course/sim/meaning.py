@@ -149,3 +149,28 @@ def associations(names: Sequence[str], k: int = 15, floor: float = 0.4) -> list[
         order = np.argsort(-lead)[:k]
         found.append([words[i] for i in order if lead[i] > 0.05])
     return found
+
+
+_BATCH_CACHE: dict[str, np.ndarray] = {}
+
+
+def embed_many(texts: Sequence[str]) -> np.ndarray:
+    """Like `embed`, but texts not seen before are encoded in one batch, not one by one.
+
+    model2vec's per-call overhead (about 1 ms) dominates for short texts such as the words of
+    a long input, so a batch of 50 new words costs about as much as one. Same vectors as
+    `embed` (unit length, float32); kept in a cache of its own, cleared when it grows large.
+    """
+    if not texts:
+        return np.zeros((0, DIM), dtype=np.float32)
+    missing = list(dict.fromkeys(t for t in texts if t not in _BATCH_CACHE))
+    if missing:
+        if len(_BATCH_CACHE) + len(missing) > _CACHE_SIZE:
+            _BATCH_CACHE.clear()
+        rows = _model().encode(missing).astype(np.float32)
+        norms = np.linalg.norm(rows, axis=1, keepdims=True)
+        rows = np.where(norms > 0, rows / np.where(norms > 0, norms, 1.0), rows)
+        for text, row in zip(missing, rows, strict=True):
+            row.setflags(write=False)
+            _BATCH_CACHE[text] = row
+    return np.stack([_BATCH_CACHE[t] for t in texts])

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from course.sim import meaning
 from course.sim.skills import injection
@@ -267,7 +268,7 @@ def _raw(text: str, profile: _Profile) -> np.ndarray:
     tokens = content_tokens(text)
     align = np.zeros(n, dtype=np.float32)
     if tokens:
-        token_vectors = meaning.embed(tokens)
+        token_vectors = meaning.embed_many(tokens)
         grid = np.stack([(token_vectors @ words.T).max(axis=1) for words in profile.words], 1)
         match = np.maximum(grid - MATCH_FLOOR, 0.0) / (1 - MATCH_FLOOR)
         spread = match - match.mean(axis=1, keepdims=True)
@@ -293,6 +294,9 @@ def _raw(text: str, profile: _Profile) -> np.ndarray:
     )
 
 
+# The matrices here are tiny; a multi-threaded BLAS spends more time waking threads than
+# multiplying (about 10x slower on a busy 2-core machine), so classification runs on one.
+_ONE_THREAD = ThreadpoolController()
 _CACHE: OrderedDict[tuple, _Profile] = OrderedDict()
 _CACHE_SIZE = 256
 
@@ -348,8 +352,9 @@ def profile_of(spec: LabelSpec) -> _Profile:
 
 def evidence(text: str, spec: LabelSpec) -> dict[str, float]:
     """Each label's evidence above the clear-evidence line (see `Decision.scores`)."""
-    profile = profile_of(spec)
-    z = (_raw(text, profile) - profile.mean) / profile.sd - CLEAR_Z
+    with _ONE_THREAD.limit(limits=1, user_api="blas"):
+        profile = profile_of(spec)
+        z = (_raw(text, profile) - profile.mean) / profile.sd - CLEAR_Z
     if profile.absence is not None:
         z[profile.absence] = max(float(z[profile.absence]), 0.0)
     return {label: float(score) for label, score in zip(profile.labels, z, strict=True)}

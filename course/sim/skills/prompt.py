@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from course.sim.skills.text import words
 
@@ -522,6 +523,18 @@ _NOT_NAMES = frozenset(
 
 
 def find_labels(text: str) -> tuple[list[str], dict[str, str]]:
+    """Label names and any definitions stated in `text` (cached: a prompt repeats per input)."""
+    labels, definitions = _find_labels(text)
+    return list(labels), dict(definitions)
+
+
+@lru_cache(maxsize=4096)
+def _find_labels(text: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    labels, definitions = _read_labels(text)
+    return tuple(labels), tuple(definitions.items())
+
+
+def _read_labels(text: str) -> tuple[list[str], dict[str, str]]:
     """Label names and any definitions stated in `text` (see docs/SIMULATOR.md for the forms).
 
     Reads, in order: header lines ("Labels: a, b", "Answer with one of: ...", "Reply with one
@@ -665,7 +678,11 @@ def label_spec(messages: list[dict]) -> LabelSpec | None:
     """The label set a classification prompt states, or None if it states none."""
     last = last_user_index(messages)
     instructions = "\n\n".join(text_of(m) for m in messages if m.get("role") != "assistant")
-    labels, definitions = find_labels(instructions)
+    # Delimited blocks are data, not instructions: read the set without them first (which
+    # also lets the cache serve a prompt that repeats around a different input).
+    labels, definitions = find_labels(undelimited(instructions))
+    if not labels:
+        labels, definitions = find_labels(instructions)
     if not labels:
         labels = _answer_labels(instructions)
         if len(labels) < 2:
