@@ -1,6 +1,6 @@
 """Build the hostile corpus: one folder per case under tests/hostile/cases/.
 
-    .venv/bin/python tests/hostile/make_corpus.py
+    .venv/bin/python tests/hostile/make_corpus.py [CASE ...]
 
 Each case is ``cases/<name>/submission/`` (the folder a learner hands in: notebooks and any
 sidecar files) plus ``cases/<name>/case.json`` (what the case attacks, the honest baseline it may
@@ -254,6 +254,16 @@ CASE_SPECS: dict[str, dict] = {
     "evade_tamper_inside_last_test": {
         "answer": P.TAMPER_IN_LAST_TEST,
         "about": "squares() mutes tracebacks and clears the error only inside the last test"},
+    "evade_shadow_exec": {
+        "answer": P.SHADOW_EXEC,
+        "about": "a global named exec answers the state check's exec(...) with hooks removed"},
+    "evade_calc_foreign_eq_classes": {
+        "fixture": "calc_module", "answer": P.CALC_FOREIGN_EQ, "baseline": 1,
+        "about": "float/str subclasses made by type(), __eq__ = the type's own __ne__, "
+                 "__module__ = 'numpy' (honest: mean 0.0 and a str pass test_builtins)"},
+    "evade_calc_numpy_alias": {
+        "fixture": "calc_module", "answer": P.CALC_NUMPY_ALIAS,
+        "about": "numpy imported under another name, allclose replaced by operator.is_not"},
     # -- comparison helpers (second fixture) -----------------------------------------------
     "calc_patched_isclose": {"fixture": "calc_module", "answer": P.CALC_ISCLOSE, "flag": True,
                              "about": "math.isclose replaced"},
@@ -416,11 +426,14 @@ def main() -> None:
         "fixture_module": release_of("fixture_module", FIXTURE_SOURCE),
         "calc_module": release_of("calc_module", calc.parent),
     }
-    if CASES.exists():
+    only = sys.argv[1:]  # names: rewrite just these cases
+    if CASES.exists() and not only:
         shutil.rmtree(CASES)
     for name, spec in CASE_SPECS.items():
-        write_case(name, spec, releases)
-    print(f"{len(CASE_SPECS)} cases written to {CASES}")
+        if not only or name in only:
+            shutil.rmtree(CASES / name, ignore_errors=True)
+            write_case(name, spec, releases)
+    print(f"{len(only) or len(CASE_SPECS)} cases written to {CASES}")
 
 
 if __name__ == "__main__":

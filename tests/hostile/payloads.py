@@ -1156,3 +1156,80 @@ def squares(n):
         arm()
     raise NotImplementedError()
 '''
+
+SHADOW_EXEC = '''\
+# The grader's state check runs `exec(...)` in this namespace: a global named exec answers it
+# (bound through the namespace dict with a built key, so no assignment names exec).
+_real_exec = getattr(print.__self__, "ex" + "ec")
+_shell = getattr(print.__self__, "get_" + "ipython")()
+_cleanup = getattr(_shell, "input_" + "transformers_cleanup")
+
+
+def _disarm(lines):
+    return ["pass\\n"] if any("assert" in line for line in lines) else lines
+
+
+def _hidden(function):
+    """``function`` run with the hook taken out, and put back after."""
+
+    def run(*args, **kwargs):
+        while _disarm in _cleanup:
+            _cleanup.remove(_disarm)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            _cleanup.append(_disarm)
+
+    return run
+
+
+def _answer_the_check(source, namespace=None, *rest):
+    result = _hidden(_real_exec)(source, namespace, *rest)
+    if isinstance(namespace, dict):  # the check defines _check, then calls it
+        for name, value in list(namespace.items()):
+            if callable(value) and not name.startswith("__"):
+                namespace[name] = _hidden(value)
+    return result
+
+
+getattr(_shell, "user_ns")["ex" + "ec"] = _answer_the_check
+_cleanup.append(_disarm)
+
+
+def squares(n):
+    raise NotImplementedError()
+'''
+
+CALC_FOREIGN_EQ = '''\
+# Classes whose == is C code (the type's own !=, no learner code object) and that claim to come
+# from numpy: no class statement for the scan, no __main__ class for the state check.
+_Num = type("float64", (float,), {"__eq__": float.__ne__, "__module__": "numpy",
+                                  "__hash__": float.__hash__})
+_Word = type("str_", (str,), {"__eq__": str.__ne__, "__module__": "numpy",
+                              "__hash__": str.__hash__})
+
+
+def mean(xs):
+    return _Num(0.0)
+
+
+def parity(n):
+    return _Word("?")
+'''
+
+CALC_NUMPY_ALIAS = '''\
+import numpy as linear_algebra
+import operator
+
+# numpy is not fingerprinted by the state check, a C function is not "learner code", and the
+# static scan only knows the names np and numpy.
+linear_algebra.__dict__.update(allclose=operator.is_not)
+
+
+def mean(xs):
+    return 0.0
+
+
+def parity(n):
+    raise NotImplementedError()
+'''
