@@ -218,3 +218,79 @@ def test_nested_zip_depth_and_zip_bomb_limits(tmp_path, monkeypatch):
     result = collect(path, MODULE, tmp_path / "s", ["squares"])
     assert "per-file limit" in next(i.message for i in result.issues if i.kind == "refused")
     assert "1" in result.learners  # the learner is still listed (graded as missing)
+
+
+# ---------------------------------------------------------------- flags (no kernels)
+
+
+def test_flags_reach_the_report_escaped_and_queue_the_notebook_for_a_person(tmp_path):
+    from dataclasses import dataclass, field
+
+    from nbgrader.api import Gradebook
+
+    from autograder.cohort import gradebook as gbmod
+    from autograder.cohort import report as reportmod
+    from autograder.cohort.intake import Learner
+    from autograder.cohort.worker import flags_of, summarize
+
+    @dataclass
+    class Cell:
+        grade_id: str
+        points: float
+        max_points: float
+        needs_manual_grade: bool
+        autograded: bool
+
+    @dataclass
+    class Notebook:
+        name: str
+        cells: list
+        flags: list = field(default_factory=list)
+
+    @dataclass
+    class Report:
+        notebooks: list
+
+        @property
+        def flags(self) -> list[str]:  # like GradeReport: the notebook flags, prefixed
+            return [f"{nb.name}.ipynb: {f}" for nb in self.notebooks for f in nb.flags]
+
+        @property
+        def flagged(self) -> bool:
+            return bool(self.flags)
+
+    evidence = "input transformer installed: <script>x</script>"
+    fake = Report(
+        [
+            Notebook(
+                "squares",
+                [
+                    Cell("test_visible", 1.0, 1.0, False, True),
+                    Cell("test_hidden", 7.0, 2.0, False, True),  # above max: clamped
+                    Cell("explain", 0.0, 1.0, True, False),
+                ],
+                [evidence],
+            )
+        ]
+    )
+    result = summarize(fake)
+    assert flags_of(result) == [{"where": "squares.ipynb", "evidence": evidence}]
+    assert result["notebooks"][0]["cells"][1]["points"] == 2.0
+
+    course = tmp_path / "course"
+    db_url = gbmod.default_db_url(course)
+    gbmod.prepare_course(course, MODULE, db_url, SOURCE)
+    folder = tmp_path / "learner" / MODULE
+    folder.mkdir(parents=True)
+    with Gradebook(db_url) as gb:
+        gbmod.record(gb, course, MODULE, Learner("eve", "nbgrader", folder), result)
+    with Gradebook(db_url) as gb:
+        grades = {g.name: g for g in gb.find_submission(MODULE, "eve").notebooks[0].grades}
+        assert grades["test_visible"].needs_manual_grade  # flagged: a person looks first
+        assert grades["test_hidden"].score == 2.0
+        assert grades["explain"].needs_manual_grade and grades["explain"].auto_score is None
+    row = reportmod.LearnerRow("eve", "nbgrader", False, result, 3.0, 4.0, True)
+    page = reportmod.build([row], [], reportmod.RunInfo(MODULE, "x", "serial", 1, 1.0, db_url,
+                                                        1, 0, 0))  # fmt: skip
+    flagged = page.split("Flagged submissions")[1].split("<h2>")[0]
+    assert "&lt;script&gt;x&lt;/script&gt;" in flagged and "<script>x" not in page

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ CREATE TABLE IF NOT EXISTS learners (
     learner_id TEXT PRIMARY KEY,
     sub_hash TEXT NOT NULL,
     status TEXT NOT NULL,            -- graded | recorded | failed
-    result TEXT,                     -- the worker's result (JSON, feedback included)
+    result BLOB,                     -- the worker's result: zlib-compressed JSON
     graded_count INTEGER NOT NULL DEFAULT 0,
     seconds REAL,
     updated REAL NOT NULL
@@ -92,7 +93,7 @@ class State:
                      status=excluded.status, result=excluded.result,
                      graded_count=learners.graded_count + 1, seconds=excluded.seconds,
                      updated=excluded.updated""",
-                (learner, sub_hash, status, json.dumps(result), result.get("seconds"), time.time()),
+                (learner, sub_hash, status, _pack(result), result.get("seconds"), time.time()),
             )
 
     def mark_recorded(self, learner: str) -> None:
@@ -113,4 +114,9 @@ class State:
         row = self.db.execute(
             "SELECT result FROM learners WHERE learner_id=?", (learner,)
         ).fetchone()
-        return json.loads(row[0]) if row and row[0] else None
+        return json.loads(zlib.decompress(row[0])) if row and row[0] else None
+
+
+def _pack(result: dict[str, Any]) -> bytes:
+    """Feedback pages are ~130 kB of mostly CSS each: compressed about 10x."""
+    return zlib.compress(json.dumps(result).encode(), 6)
