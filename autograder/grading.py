@@ -285,14 +285,17 @@ def _grade_one(
     restored = restore_missing_cells(copy_path, release_nb)
     notes += [f"{cell} was missing; it was put back and graded" for cell in restored]
     nb = nbformat.read(copy_path, as_version=4)
-    flags += [f"static scan: {finding}" for finding in scan_notebook(nb, _read(release_nb))]
+    findings = scan_notebook(nb, _read(release_nb))
+    flags += [f"static scan: {finding}" for finding in findings]
+    severe = sorted((f for f in findings if f.severe), key=lambda f: f.cell)
     if student != "reference":
         text = copy_path.read_text(encoding="utf-8", errors="replace")
         if "BEGIN HIDDEN TESTS" in text or "BEGIN SOLUTION" in text:
             flags.append("contains instructor-only markers (BEGIN SOLUTION / HIDDEN TESTS)")
     if time.monotonic() >= deadline:
         return "was not run: the submission used up its total time limit, so it scores 0"
-    record_path = _autograde(module, student, name, root, timeout_s, deadline, sandboxed)
+    hold = (severe[0].cell, f"static scan: {severe[0]}") if severe else (0, "")
+    record_path = _autograde(module, student, name, root, timeout_s, deadline, sandboxed, hold)
     try:
         record = json.loads(record_path.read_text())
     except (OSError, ValueError):
@@ -318,8 +321,12 @@ def _autograde(
     timeout_s: float,
     deadline: float,
     sandboxed: bool,
+    hold: tuple[int, str] = (0, ""),
 ) -> Path:
-    """Run nbgrader's Autograde on one notebook with the guarded preprocessors."""
+    """Run nbgrader's Autograde on one notebook with the guarded preprocessors.
+
+    ``hold`` is (cell number, reason): test cells after that cell are held for a person.
+    """
     box = root / "sandbox" / name
     work = box / "work"
     work.mkdir(parents=True)
@@ -337,6 +344,8 @@ def _autograde(
             "cell_timeout": per_cell,
             "deadline": deadline,
             "install_roots": [str(r) + os.sep for r in sandbox.readable_roots()],
+            "hold_after_cell": hold[0],
+            "hold_reason": hold[1],
         },
         SandboxKernelManager={"sandbox_root": str(box), "use_bwrap": sandboxed},
         TrustedSaveAutoGrades={"record_path": str(record)},

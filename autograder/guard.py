@@ -61,6 +61,10 @@ class GuardedExecute(Execute):
         config=True
     )
     install_roots = List(Unicode(), help="read-only roots of installed code").tag(config=True)
+    hold_after_cell = Integer(
+        0, help="1-based cell index of a severe static finding: later test cells are held"
+    ).tag(config=True)
+    hold_reason = Unicode("").tag(config=True)
     max_cell_chars = Integer(20_000, help="output characters kept per cell").tag(config=True)
     max_notebook_chars = Integer(200_000, help="output characters kept per notebook").tag(
         config=True
@@ -138,6 +142,8 @@ class GuardedExecute(Execute):
                 self._verdict(cell, False, reason)
             elif self._held_reason:
                 self._verdict(cell, False, f"held for a person: {self._held_reason}", held=True)
+            elif 0 < self.hold_after_cell <= index:
+                self._verdict(cell, False, f"held for a person: {self.hold_reason}", held=True)
             else:
                 self._verdict(cell, True, None)
         return cell, resources

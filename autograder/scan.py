@@ -109,8 +109,23 @@ class Finding:
     line: int
     what: str
 
+    @property
+    def severe(self) -> bool:
+        """Constructs that can change a test's outcome without leaving state the run-time
+        check sees (trace functions jumping over asserts, raw memory, built code)."""
+        return any(word in self.what for word in SEVERE)
+
     def __str__(self) -> str:
         return f"cell {self.cell}, line {self.line}: {self.what}"
+
+
+# Findings that hold the test cells after them for a person (0 points until reviewed).
+SEVERE = ("trace function", "profile function", "ctypes", "cffi", "stack frames",
+          "garbage collector", "calls exec", "calls eval", "calls compile", "__import__",
+          "code objects", "audit hook", "import hook", "rebinds the built-in",
+          "an input transformer", "an AST transformer", "IPython event callbacks",
+          "the cell runner", "the kernel", "traceback display", "display hook",
+          "returns a constant")  # fmt: skip
 
 
 def _python(source: str) -> str:
