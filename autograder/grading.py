@@ -288,10 +288,6 @@ def _grade_one(
     findings = scan_notebook(nb, _read(release_nb))
     flags += [f"static scan: {finding}" for finding in findings]
     severe = sorted((f for f in findings if f.severe), key=lambda f: f.cell)
-    if student != "reference":
-        text = copy_path.read_text(encoding="utf-8", errors="replace")
-        if "BEGIN HIDDEN TESTS" in text or "BEGIN SOLUTION" in text:
-            flags.append("contains instructor-only markers (BEGIN SOLUTION / HIDDEN TESTS)")
     if time.monotonic() >= deadline:
         return "was not run: the submission used up its total time limit, so it scores 0"
     hold = (severe[0].cell, f"static scan: {severe[0]}") if severe else (0, "")
