@@ -301,6 +301,15 @@ CASE_SPECS: dict[str, dict] = {
                               "about": "correct; keeps callers' source, prints it in a last cell"},
     "leak_input_history": {"answer": P.CORRECT, "end": [P.PRINT_HISTORY], "baseline": 3,
                            "about": "correct; a last cell prints In / the input history"},
+    "leak_exception_type_name": {
+        "answer": P.LEAK_ENAME, "baseline": 1,
+        "about": "the hidden line (traceback.extract_stack) as the exception's type name"},
+    "leak_exception_note_and_cause": {
+        "answer": P.LEAK_NOTES_AND_CAUSE, "baseline": 1,
+        "about": "the hidden line in add_note() and in the __cause__ of the raised error"},
+    "leak_kernel_fd_write": {
+        "answer": P.LEAK_FD_WRITE, "baseline": 1,
+        "about": "the hidden line written with os.write to the kernel's fds 1 and 2"},
     "leak_neighbour": {"answer": P.NEIGHBOUR, "flow": "neighbour", "flag": True,
                        "forbid": ["neighbour_found"],
                        "about": "find the cohort folder via /proc, exec a neighbour's answer"},

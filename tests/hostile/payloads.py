@@ -1169,16 +1169,22 @@ def _disarm(lines):
     return ["pass\\n"] if any("assert" in line for line in lines) else lines
 
 
+_depth = [0]
+
+
 def _hidden(function):
-    """``function`` run with the hook taken out, and put back after."""
+    """``function`` run with the hook taken out, and put back after the outermost call."""
 
     def run(*args, **kwargs):
         while _disarm in _cleanup:
             _cleanup.remove(_disarm)
+        _depth[0] += 1
         try:
             return function(*args, **kwargs)
         finally:
-            _cleanup.append(_disarm)
+            _depth[0] -= 1
+            if not _depth[0]:
+                _cleanup.append(_disarm)
 
     return run
 
@@ -1187,7 +1193,7 @@ def _answer_the_check(source, namespace=None, *rest):
     result = _hidden(_real_exec)(source, namespace, *rest)
     if isinstance(namespace, dict):  # the check defines _check, then calls it
         for name, value in list(namespace.items()):
-            if callable(value) and not name.startswith("__"):
+            if callable(value) and not name.startswith("__") and name != "get_ipython":
                 namespace[name] = _hidden(value)
     return result
 
@@ -1231,5 +1237,40 @@ def mean(xs):
 
 
 def parity(n):
+    raise NotImplementedError()
+'''
+
+# --- Leaks through channels other than the message ---------------------------------------------
+
+_HARDCODED = '''\
+import traceback
+
+
+def squares(n):
+    if n == 0:
+        return []
+    if n == 3:
+        return [0, 1, 4]
+    line = traceback.extract_stack()[-2].line  # the test line that called me: a hidden one
+'''
+
+LEAK_ENAME = _HARDCODED + '''\
+    raise type(line, (Exception,), {})("the name of this exception is the test line")
+'''
+
+LEAK_NOTES_AND_CAUSE = _HARDCODED + '''\
+    try:
+        raise LookupError(line)
+    except LookupError as cause:
+        error = ValueError("wrong answer")
+        error.add_note(line)
+        raise error from cause
+'''
+
+LEAK_FD_WRITE = _HARDCODED + '''\
+    import os
+
+    os.write(1, (line + "\\n").encode())  # straight to the kernel's own stdout and stderr
+    os.write(2, (line + "\\n").encode())
     raise NotImplementedError()
 '''
