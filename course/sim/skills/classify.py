@@ -57,7 +57,7 @@ from course.sim.skills.text import content_lemmas, content_tokens, identifier_wo
 _MAX_ERROR = 0.95
 EXAMPLE_WEIGHT = 0.5  # an example's lemmas count half: they carry incidental words too
 # How the four readings add up (raw score, before the background z-score).
-WEIGHTS = {"sent": 1.0, "parts": 1.0, "align": 0.5, "lex": 0.12, "examples": 1.0}
+WEIGHTS = {"sent": 1.0, "parts": 1.0, "align": 0.5, "lex": 0.12, "examples": 0.5}
 MATCH_FLOOR = 0.3  # a word pair less similar than this is no match at all
 CLEAR_Z = 1.25  # background standard deviations a label must stand out by to be "clear evidence"
 SD_FLOOR = 0.02  # a label whose background scores hardly vary must not get huge z-scores
