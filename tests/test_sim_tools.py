@@ -299,3 +299,49 @@ if __name__ == "__main__":
     for label, sets in variants.items():
         small, large = accuracy("sim-small", sets), accuracy("sim-large", sets)
         print(f"| {label} | {small:.3f} | {large:.3f} |")
+
+
+def test_odd_schemas_and_inputs_still_give_json_arguments() -> None:
+    """Arrays, nested objects, enums, self-referencing $refs, duplicate and huge tools, 48
+    look-alike tools, control characters and a 4,000-character request: no crash, JSON out."""
+    odd = [
+        _tool(
+            "search_shop",
+            "Search products by tags",
+            {
+                "tags": {"type": "array", "items": {"type": "string"}},
+                "filters": {"type": "object", "properties": {"max_price": {"type": "number"}}},
+                "sort": {"type": "string", "enum": ["price", "rating"]},
+                "in_stock": {"type": "boolean"},
+            },
+        ),
+        {"type": "function", "function": {"name": "n" * 60, "description": "x" * 3000}},
+        _tool("same_a", "Get the weather for a city.", {"city": {"type": "string"}}),
+        _tool("same_b", "Get the weather for a city.", {"city": {"type": "string"}}),
+        {
+            "type": "function",
+            "function": {
+                "name": "loop",
+                "parameters": {
+                    "type": "object",
+                    "$defs": {"X": {"type": "object", "properties": {"y": {"$ref": "#/$defs/X"}}}},
+                    "properties": {"x": {"$ref": "#/$defs/X"}},
+                    "required": ["x"],
+                },
+            },
+        },
+    ]
+    topics = ["cats", "dogs", "rain", "money", "trains", "code", "music", "books"] * 6
+    many = [_tool(f"tool_{i}", f"Does task {i} about {w}", {"q": _s("query")}) for i, w in
+            enumerate(topics)]  # fmt: skip
+    texts = ["Red shoes under $50 sorted by price, in stock only", "weather in Paris", "",
+             "\u0000\u202e", "a " * 2000, "Convert. Then. Also. After that."]  # fmt: skip
+    for tools in (odd, many):
+        for text in texts:
+            for model in ("sim-small", "sim-large"):
+                result = _call(model, text, tools, seed=1, temperature=0.7)
+                for call in result.tool_calls:
+                    assert isinstance(json.loads(call["function"]["arguments"]), dict)
+    shoes = _call("sim-large", texts[0], odd)
+    assert _name(shoes) == "search_shop"
+    assert json.loads(shoes.tool_calls[0]["function"]["arguments"])["sort"] == "price"
