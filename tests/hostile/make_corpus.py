@@ -264,6 +264,9 @@ CASE_SPECS: dict[str, dict] = {
     "evade_calc_numpy_alias": {
         "fixture": "calc_module", "answer": P.CALC_NUMPY_ALIAS,
         "about": "numpy imported under another name, allclose replaced by operator.is_not"},
+    "evade_forged_reply": {
+        "answer": P.FORGED_REPLY,
+        "about": "the kernel's session forges idle + an ok execute_reply for each test cell"},
     # -- comparison helpers (second fixture) -----------------------------------------------
     "calc_patched_isclose": {"fixture": "calc_module", "answer": P.CALC_ISCLOSE, "flag": True,
                              "about": "math.isclose replaced"},
