@@ -345,3 +345,11 @@ def test_odd_schemas_and_inputs_still_give_json_arguments() -> None:
     shoes = _call("sim-large", texts[0], odd)
     assert _name(shoes) == "search_shop"
     assert json.loads(shoes.tool_calls[0]["function"]["arguments"])["sort"] == "price"
+
+
+def test_a_tool_schema_edited_in_place_is_read_again() -> None:
+    """Learners edit their tool list between calls; the simulator must not keep the old one."""
+    tools = json.loads(json.dumps(TRAVEL))
+    assert _name(_call("sim-large", "Is BA117 delayed?", tools)) == "flight_status"
+    tools[4]["function"]["name"] = "check_flight"
+    assert _name(_call("sim-large", "Is BA117 delayed?", tools)) == "check_flight"

@@ -20,8 +20,9 @@ Error model (evidence first, seeded noise on top):
   x (1 + 0.5 x temperature) x closeness, where closeness = exp(-margin / (MARGIN_PER_ERROR x
   base_error_rate)) falls from 1 (a tie with the runner-up) towards 0 as the evidence margin
   grows (a weaker tier stays unsure over wider margins: 0.15 on sim-large, 0.375 on
-  sim-small), it calls the runner-up instead. A vague description ("does stuff", fewer than three words of its own) or
-  a missing one forfeits the halving and gives the model less to match, so margins shrink.
+  sim-small), it calls the runner-up instead. A vague description ("does stuff", fewer than
+  three words of its own) or a missing one forfeits the halving and gives the model less to
+  match, so margins shrink.
   The draw is shared by the tiers (the model is left out of its seed), so sim-large calls a
   wrong tool only on requests where sim-small, with its higher rate, does too;
 - wrong argument: each argument is wrong with field_miss_rate x (1 + 0.5 x temperature).
@@ -288,6 +289,7 @@ def _tool_info(key: str) -> _Tool:
 
 
 def _info(function: dict) -> _Tool:
+    """The reading of a tool schema, cached by its JSON (so an edited schema is read again)."""
     return _tool_info(json.dumps(function, sort_keys=True, default=str))
 
 
