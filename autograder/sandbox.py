@@ -55,6 +55,72 @@ DEFAULT_LIMITS: dict[str, int] = {
     "nofile": 1024,
 }
 TMP_SIZE = 256 * 1024**2  # the kernel's /tmp is a tmpfs of this size
+TREE_MEMORY = 4 * 1024**3  # bytes of memory for the kernel's whole process tree (cgroup)
+TREE_PIDS = 512  # tasks in the kernel's whole process tree (cgroup)
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+# Moves the shell into each cgroup.procs file given, then becomes the sandbox: every process
+# the kernel starts is born inside the groups.
+_JOIN = (
+    'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 97; shift; n=$((n-1)); done; '
+    'exec "$@"'
+)
+
+
+def cgroup_parents() -> dict[str, Path]:
+    """Writable cgroup folders for memory and pids (v2 unified, else v1), as root only."""
+    if not (_as_root() and CGROUP_ROOT.is_dir()):
+        return {}
+    found: dict[str, Path] = {}
+    controllers = CGROUP_ROOT / "cgroup.controllers"
+    if controllers.is_file():  # pure v2
+        enabled = set(controllers.read_text().split())
+        if {"memory", "pids"} <= enabled and os.access(CGROUP_ROOT, os.W_OK):
+            return {"memory": CGROUP_ROOT, "pids": CGROUP_ROOT}
+        return {}
+    for name in ("memory", "pids"):  # v1 (or hybrid): one hierarchy per controller
+        folder = CGROUP_ROOT / name
+        if (folder / "cgroup.procs").is_file() and os.access(folder, os.W_OK):
+            found[name] = folder
+    return found
+
+
+def make_cgroups(tag: str) -> list[Path]:
+    """Create this kernel's groups with the memory and task limits; [] where impossible."""
+    parents = cgroup_parents()
+    made: list[Path] = []
+    try:
+        for controller, parent in parents.items():
+            group = parent / f"autograder-{tag}"
+            if group in made:
+                continue
+            group.mkdir()
+            made.append(group)
+            v2 = (group / "memory.max").exists() or (group / "cgroup.controllers").exists()
+            if controller == "memory" or v2:
+                limit = "memory.max" if v2 else "memory.limit_in_bytes"
+                if (group / limit).exists():
+                    (group / limit).write_text(str(TREE_MEMORY))
+            if (controller == "pids" or v2) and (group / "pids.max").exists():
+                (group / "pids.max").write_text(str(TREE_PIDS))
+    except OSError:
+        remove_cgroups(made)
+        return []
+    return made
+
+
+def remove_cgroups(groups: list[Path]) -> None:
+    """Remove empty groups (the PID namespace is gone once the kernel is)."""
+    for group in groups:
+        for _ in range(20):
+            try:
+                group.rmdir()
+                break
+            except FileNotFoundError:
+                break
+            except OSError:  # still has a dying process: wait a little
+                import time
+
+                time.sleep(0.05)
 
 
 @dataclass(frozen=True)
@@ -141,6 +207,13 @@ def plan(enabled: bool = True) -> SandboxInfo:
         "own PID namespace (the process tree dies with the kernel)",
         "throwaway uid without capabilities" if as_root else "user namespace, uid nobody, no caps",
     ]
+    if cgroup_parents():
+        protections.append(
+            f"cgroup limits for the whole process tree ({TREE_MEMORY // 1024**3} GB memory, "
+            f"{TREE_PIDS} tasks)"
+        )
+    else:
+        missing.append("cgroup limits for the whole tree (needs root and writable cgroups)")
     mechanism = "bwrap+setpriv (root)" if as_root else "bwrap (user namespace)"
     return SandboxInfo(mechanism, tuple(protections), tuple(missing))
 
@@ -233,6 +306,7 @@ class SandboxKernelManager(AsyncKernelManager):
         short = "/tmp" if os.name == "posix" else None
         self.run_dir = Path(tempfile.mkdtemp(prefix="ag-", dir=short))
         self.kernel_uid: int | None = None
+        self.cgroups: list[Path] = []
         if self.info.active and _as_root():
             fresh = UID_RANGE[0] + secrets.randbelow(UID_RANGE[1] - UID_RANGE[0])
             self.kernel_uid = self.uid or fresh
@@ -271,7 +345,13 @@ class SandboxKernelManager(AsyncKernelManager):
         limits = self._prlimit()
         if not self.info.active:
             return limits + kernel
-        return self._bwrap(python) + self._drop_privileges() + limits + kernel
+        command = self._bwrap(python) + self._drop_privileges() + limits + kernel
+        if not self.cgroups:
+            self.cgroups = make_cgroups(self.run_dir.name)
+        if self.cgroups:
+            procs = [str(group / "cgroup.procs") for group in self.cgroups]
+            command = ["/bin/sh", "-c", _JOIN, "sh", str(len(procs)), *procs, *command]
+        return command
 
     def _prlimit(self) -> list[str]:
         prlimit = _which("prlimit")
@@ -323,6 +403,8 @@ class SandboxKernelManager(AsyncKernelManager):
         await super()._async_cleanup_resources(restart=restart)
         if not restart:
             shutil.rmtree(self.run_dir, ignore_errors=True)
+            remove_cgroups(self.cgroups)
+            self.cgroups = []
 
     cleanup_resources = _async_cleanup_resources
 

@@ -406,3 +406,26 @@ def test_an_honest_class_with_eq_is_not_flagged(release, tmp_path):
     )
     report = grade(submission(release, tmp_path / "s", code), tmp_path)
     assert report.auto_score == 3.0 and not report.flagged, report.flags
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="cgroups are created as root only")
+def test_memory_is_capped_for_the_whole_process_tree(release, tmp_path):
+    code = (
+        "import os\npids = []\n"
+        "for i in range(4):\n"
+        "    pid = os.fork()\n"
+        "    if pid == 0:\n"
+        "        b = bytearray(2 * 1024**3)\n"
+        "        for j in range(0, len(b), 4096):\n            b[j] = 1\n"
+        "        import time\n        time.sleep(3)\n        os._exit(0)\n"
+        "    pids.append(pid)\n"
+        "codes = [os.waitstatus_to_exitcode(os.waitpid(p, 0)[1]) for p in pids]\n"
+        "print('SURVIVED', sum(c == 0 for c in codes))\n" + STUB
+    )
+    report = grade(submission(release, tmp_path / "s", code), tmp_path, timeout_s=90)
+    if not any("cgroup" in p for p in report.sandbox.protections):
+        pytest.skip(f"no writable cgroups here: {report.sandbox.missing}")
+    nb = nbformat.read(report.notebooks[0].autograded_path, as_version=4)
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    survived = int(text.split("SURVIVED", 1)[1].split()[0])
+    assert survived <= 1  # 4 x 2 GB cannot all fit in the tree's 4 GB
