@@ -242,6 +242,58 @@ MESSAGES = [
      {"guest_name": "Chloé Martin", "city": "Lyon", "check_in": "2024-12-04",
       "check_out": "2024-12-07", "guests": 2}),
 ]  # fmt: skip
+PAYMENT = _obj(
+    {
+        "payer": _str("Who paid"),
+        "amount": _num("How much"),
+        "currency": _str("ISO code"),
+        "paid_on": _str("Payment date", format="date"),
+    }
+)
+LEASE = _obj(
+    {
+        "tenant": _str("Tenant's full name"),
+        "monthly_rent": _num("Rent per month"),
+        "currency": _str("Currency code"),
+        "start_date": _str("Lease start", format="date"),
+        "pets_allowed": {"type": "boolean", "description": "Are pets allowed?"},
+    }
+)
+TRIP = _obj(
+    {
+        "flight_number": _str("Flight, e.g. BA117"),
+        "passengers": {"type": "integer", "description": "Number of travellers"},
+        "departure": _str("Departure date", format="date"),
+        "return_date": _str("Return date", format="date"),
+    }
+)
+MESSAGES += [
+    (PAYMENT, "Received EUR 1.234,50 from Jan Novak on 5 March 2025.",
+     {"payer": "Jan Novak", "amount": 1234.5, "currency": "EUR", "paid_on": "2025-03-05"}),
+    (PAYMENT, "Payment of USD1,200 by Acme Corp arrived 2025-02-01",
+     {"payer": "Acme Corp", "amount": 1200.0, "currency": "USD", "paid_on": "2025-02-01"}),
+    (PAYMENT, "Sarah O'Neill transferred 75,00 € yesterday (on 14/03/2025).",
+     {"payer": "Sarah O'Neill", "amount": 75.0, "currency": "EUR", "paid_on": "2025-03-14"}),
+    (LEASE, "Lease for Tom Hardy starting 1 April 2025 at £1,450.00 per month. No pets.",
+     {"tenant": "Tom Hardy", "monthly_rent": 1450.0, "currency": "GBP",
+      "start_date": "2025-04-01", "pets_allowed": False}),
+    (LEASE, "Tenant: Aisha Bello. Rent: 980 EUR/month. Move-in on 2025-06-15. Pets are welcome.",
+     {"tenant": "Aisha Bello", "monthly_rent": 980.0, "currency": "EUR",
+      "start_date": "2025-06-15", "pets_allowed": True}),
+    (LEASE, "Mr. Kenji Sato will rent the flat from May 1st, 2025 for $2,100 a month; "
+     "pets allowed.",
+     {"tenant": "Kenji Sato", "monthly_rent": 2100.0, "currency": "USD",
+      "start_date": "2025-05-01", "pets_allowed": True}),
+    (TRIP, "Booked LH2031 for 2 people, out on 3 July 2025 and back on 17 July 2025.",
+     {"flight_number": "LH2031", "passengers": 2, "departure": "2025-07-03",
+      "return_date": "2025-07-17"}),
+    (TRIP, "Three of us fly on BA117, departing Aug 2, 2025, returning Aug 9, 2025.",
+     {"flight_number": "BA117", "passengers": 3, "departure": "2025-08-02",
+      "return_date": "2025-08-09"}),
+    (TRIP, "Flight: KL1002 | Passengers: 4 | Departure: 2025-12-20 | Return: 2026-01-03",
+     {"flight_number": "KL1002", "passengers": 4, "departure": "2025-12-20",
+      "return_date": "2026-01-03"}),
+]  # fmt: skip
 SEEDS = (0, 1, 2)
 
 

@@ -51,7 +51,8 @@ _ORG_LIKE = re.compile(
 # A description that asks for a person ("Name of the guest"), not just any name.
 _PERSON_LIKE = re.compile(
     r"\b(?:person|people|customer|guest|employee|colleague|user|sender|recipient|contact|"
-    r"passenger|patient|author|client|who)\b",
+    r"passenger|patient|author|client|who|tenant|owner|buyer|payer|landlord|member|student|"
+    r"applicant|traveller|attendee|participant|full name|first name|last name|surname)\b",
     re.I,
 )
 _PLACE_LIKE = re.compile(
@@ -69,7 +70,8 @@ _JSON_WORD = re.compile(r"\bjson\b", re.I)
 _LABEL_KEY = re.compile(r"label|category|class|sentiment|intent|topic", re.I)
 _CURRENCY_LIKE = re.compile(r"currenc|iso\s*code|\bccy\b|divisa|moneda|währung|devise", re.I)
 _MONEY_LIKE = re.compile(
-    r"amount|price|cost|total|money|refund|charge|fee|paid|payment|balance|spent|importe|"
+    r"amount|price|cost|total|money|refund|charge|fee|paid|payment|balance|spent|rent|salary|"
+    r"wage|budget|deposit|income|revenue|importe|"
     r"precio|betrag|preis|montant|prix",
     re.I,
 )
@@ -234,6 +236,10 @@ class Filler:
         if number is not None:
             self.doubt = CLEAR
             return number
+        amounts = money.mentions(self.text)
+        if amounts and not finders.counts(self.text):  # only money to read: "rent: £1,450"
+            self.doubt = CLEAR if len({m.amount for m in amounts}) == 1 else LIKELY
+            return amounts[0].amount
         near = finders.number_near(self.text, name, _NEAR_CHARS)
         number = near if optional else finders.number_near(self.text, name)
         if number is not None:

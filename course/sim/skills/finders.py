@@ -480,9 +480,14 @@ def proper_noun(text: str, kind: str = "any") -> str | None:
         "organisation": [_ORG_CUE],
     }.get(kind, [_PERSON_NAME_CUE, _PLACE_CUE])
     best: tuple[int, int, str] | None = None
+    dates = [m.span() for m in DATE.finditer(text)]
     for match in _NAME_RUN.finditer(text):
+        if any(a <= match.start() < b for a, b in dates):
+            continue  # "Jan 9, 2025" is a date, not a person called Jan
         before = text[: match.start()]
-        sentence_start = not before.strip() or before.rstrip()[-1] in ".!?\n:|"
+        titled = re.search(r"\b(?:mr|mrs|ms|dr|prof|mme|sr|sra)\.\s*$", before, re.I)
+        opens = not before.strip() or before.rstrip()[-1] in ".!?\n:|"
+        sentence_start = not titled and opens
         if sentence_start and text[match.end() : match.end() + 1] == ":":
             continue  # "Guest: Amara Singh": the label is not the name
         parts = [p for p in match.group(0).split() if p.lower() not in _NOT_NAMES]
@@ -492,7 +497,7 @@ def proper_noun(text: str, kind: str = "any") -> str | None:
             parts[-1] = re.sub(r"['’]s$", "", parts[-1])
         if not parts or not any(ch.islower() for ch in "".join(parts)):
             continue  # an acronym on its own ("FYI", "VAT") is no name
-        cued = any(cue.search(before[-20:]) for cue in cues)
+        cued = any(cue.search(before[-20:]) for cue in cues) or bool(kind == "person" and titled)
         legal = parts[-1].lower().rstrip(".") in _LEGAL_FORMS
         signed = bool(re.search(r"(?:regards|thanks|cheers|sincerely|best)\W*$", before, re.I))
         score = 2 * cued + (len(parts) > 1) - 2 * (sentence_start and not cued)

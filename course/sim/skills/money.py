@@ -55,7 +55,7 @@ _NUM = rf"\d{{1,3}}(?:{_GROUP}\d{{3}})+(?:[.,]\d{{1,2}})?(?!\d)|\d+(?:[.,]\d{{1,
 _SYMBOL = "|".join(re.escape(s) for s in sorted(SYMBOLS, key=len, reverse=True))
 _CODE = "|".join(sorted(CODES))
 _NAME = "|".join(sorted(NAMES, key=len, reverse=True))
-_BEFORE = re.compile(rf"(?P<cur>{_SYMBOL}|\b(?:{_CODE})\b)\s?(?P<num>{_NUM})", re.I)
+_BEFORE = re.compile(rf"(?P<cur>{_SYMBOL}|\b(?:{_CODE})(?![a-z]))\s?(?P<num>{_NUM})", re.I)
 _AFTER = re.compile(
     rf"(?<![\w.,\-#])(?P<num>{_NUM})\s?(?P<cur>{_SYMBOL}|(?:{_CODE}|{_NAME})\b)", re.I
 )
