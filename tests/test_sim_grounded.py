@@ -571,6 +571,33 @@ def print_technique_tables() -> None:
         )
 
 
+CITE_PARAPHRASES = [
+    "Say which document you took the answer from, using its tag.",
+    "Add the identifier of the passage you quoted, in brackets.",
+    "Mention the passage number that supports your answer.",
+    "Put the source tag after every sentence you write.",
+    "For each claim, show the id of the page it came from.",
+]
+CITE_CONTENT_FREE = [
+    "Make sure your answer is well founded. Never guess.",
+    "Use the documents below to answer.",
+    "Answer in a professional tone.",
+]
+
+
+def test_a_citation_rule_in_other_words_adds_citations() -> None:
+    sim, item = Simulator(), items(1, seed=4)[0]
+
+    def cited(rule: str) -> bool:
+        messages = prompt(item, [item.service], allow_abstain=False, cite=False)
+        messages[0]["content"] += " " + rule
+        content = sim.complete(SimRequest(model="sim-large", messages=messages)).content
+        return f"[{item.service.doc}]" in content
+
+    assert sum(cited(rule) for rule in CITE_PARAPHRASES) >= 4
+    assert not any(cited(rule) for rule in CITE_CONTENT_FREE)
+
+
 if __name__ == "__main__":
     if "--techniques" in sys.argv:
         print_technique_tables()

@@ -13,8 +13,8 @@ them. The simulator recognises the common layouts (docs/SIMULATOR.md lists them)
 - the question: a <question> block, a "Question:" (or "Q:") line, else the last sentence
   ending in "?" outside the context;
 - the rules, in the instructions (system prompt and the user turn minus the context): whether
-  to cite passage ids, and whether (and with what words) abstaining is allowed - the latter
-  also by meaning (ABSTAIN_PHRASINGS), so a learner's own wording of the rule counts.
+  to cite passage ids, and whether (and with what words) abstaining is allowed - both also
+  by meaning (CITE_PHRASINGS, ABSTAIN_PHRASINGS), so a learner's own wording of a rule counts.
 
 The layout is read with patterns, so a layout it does not know is simply not seen.
 """
@@ -292,6 +292,48 @@ def _abstain_profiles() -> tuple[np.ndarray, np.ndarray]:
     return meaning.embed(list(ABSTAIN_PHRASINGS)), meaning.embed(list(NOT_ABSTAIN_PHRASINGS))
 
 
+# "Say which passage each part of the answer comes from", said a few general ways.
+CITE_PHRASINGS = (
+    "Cite the passage ids you used in square brackets.",
+    "After each sentence, give the id of the source passage in brackets.",
+    "Name the document each fact of your answer comes from.",
+    "Add a reference to the supporting passage at the end of your answer.",
+)
+NOT_CITE_PHRASINGS = (
+    "Answer the question using only the passages below.",
+    "If the passages do not contain the answer, say you don't know.",
+    "Be precise, careful and trustworthy; never guess.",
+    "Keep the answer short and in a professional tone.",
+)
+CITE_MIN = 0.55  # similarity to a citation phrasing a sentence needs ...
+CITE_MARGIN = 0.05  # ... and by how much it must beat the other phrasings
+# What a citation rule speaks of: where the answer comes from, or the passages' tags.
+_CITE_TOPIC = re.compile(
+    r"\b(?:sources?|passages?|documents?|docs?|excerpts?|chunks?|references?|referenc\w*|ids?|"
+    r"tags?|labels?|numbers?|brackets?|bracketed|attribut\w*|provenance|footnotes?)\b|\[",
+    re.I,
+)
+
+
+def asks_citations(instructions: str) -> bool:
+    """True if the instructions ask to cite passages: the documented wordings (_CITE), or by
+    meaning a sentence about sources or tags close to CITE_PHRASINGS (by CITE_MARGIN over
+    NOT_CITE_PHRASINGS, at least CITE_MIN)."""
+    return bool(_CITE.search(instructions)) or _cite_by_meaning(instructions)
+
+
+@lru_cache(maxsize=4096)
+def _cite_by_meaning(instructions: str) -> bool:
+    candidates = [s for s in meaning.sentences(instructions) if _CITE_TOPIC.search(s)]
+    if not candidates:
+        return False
+    rows = meaning.embed(candidates)
+    yes = meaning.embed(list(CITE_PHRASINGS))
+    no = meaning.embed(list(NOT_CITE_PHRASINGS))
+    pos, neg = (rows @ yes.T).max(axis=1), (rows @ no.T).max(axis=1)
+    return bool(((pos >= CITE_MIN) & (pos - neg >= CITE_MARGIN)).any())
+
+
 def abstain_phrase(instructions: str) -> str | None:
     """The words to abstain with, if the instructions allow abstaining: a quoted phrase on
     the line that allows it, else the standard one. None if abstaining is not allowed."""
@@ -349,7 +391,7 @@ def qa_task(messages: list[dict]) -> QATask | None:
     return QATask(
         question=question,
         passages=passages,
-        cite=bool(_CITE.search(instructions)),
+        cite=asks_citations(instructions.replace(question, " ")),
         abstain_phrase=phrase,
         instructions=instructions,
     )
