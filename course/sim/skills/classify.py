@@ -299,6 +299,7 @@ def _raw(text: str, profile: _Profile) -> np.ndarray:
 _ONE_THREAD = ThreadpoolController()
 _CACHE: OrderedDict[tuple, _Profile] = OrderedDict()
 _CACHE_SIZE = 256
+_EVIDENCE: dict[tuple, dict[str, float]] = {}
 
 
 def _key(spec: LabelSpec) -> tuple:
@@ -352,12 +353,19 @@ def profile_of(spec: LabelSpec) -> _Profile:
 
 def evidence(text: str, spec: LabelSpec) -> dict[str, float]:
     """Each label's evidence above the clear-evidence line (see `Decision.scores`)."""
+    key = (_key(spec), text)
+    if key in _EVIDENCE:  # the same input under several seeds or tiers
+        return dict(_EVIDENCE[key])
     with _ONE_THREAD.limit(limits=1, user_api="blas"):
         profile = profile_of(spec)
         z = (_raw(text, profile) - profile.mean) / profile.sd - CLEAR_Z
     if profile.absence is not None:
         z[profile.absence] = max(float(z[profile.absence]), 0.0)
-    return {label: float(score) for label, score in zip(profile.labels, z, strict=True)}
+    found = {label: float(score) for label, score in zip(profile.labels, z, strict=True)}
+    if len(_EVIDENCE) >= _CACHE_SIZE * 16:
+        _EVIDENCE.clear()
+    _EVIDENCE[key] = found
+    return dict(found)
 
 
 def error_probability(

@@ -674,15 +674,36 @@ def _answer_labels(text: str) -> list[str]:
     return seen
 
 
+def _stated_labels(messages: list[dict], instructions: str) -> tuple[list[str], dict[str, str]]:
+    """The label set of the prompt, read so that the cache serves a prompt repeated around a
+    different input: from the turns before the last user turn when they state it and the last
+    turn adds no list or definition lines; else without delimited data; else from everything.
+    """
+    last = last_user_index(messages)
+    if last is not None:
+        user = text_of(messages[last])
+        before = "\n\n".join(
+            text_of(m) for i, m in enumerate(messages) if i != last and m.get("role") != "assistant"
+        )
+        labels, definitions = find_labels(before) if before.strip() else ([], {})
+        listed = any(
+            _BULLET.match(line) or _header_rest(line) is not None for line in user.splitlines()
+        )
+        named = any(re.match(rf"\W*{re.escape(lab)}\b", user, re.I | re.M) for lab in labels)
+        if labels and not listed and not named:
+            return labels, definitions
+    # Delimited blocks are data, not instructions: read the set without them first.
+    labels, definitions = find_labels(undelimited(instructions))
+    if not labels:
+        labels, definitions = find_labels(instructions)
+    return labels, definitions
+
+
 def label_spec(messages: list[dict]) -> LabelSpec | None:
     """The label set a classification prompt states, or None if it states none."""
     last = last_user_index(messages)
     instructions = "\n\n".join(text_of(m) for m in messages if m.get("role") != "assistant")
-    # Delimited blocks are data, not instructions: read the set without them first (which
-    # also lets the cache serve a prompt that repeats around a different input).
-    labels, definitions = find_labels(undelimited(instructions))
-    if not labels:
-        labels, definitions = find_labels(instructions)
+    labels, definitions = _stated_labels(messages, instructions)
     if not labels:
         labels = _answer_labels(instructions)
         if len(labels) < 2:
