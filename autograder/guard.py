@@ -223,10 +223,15 @@ class GuardedExecute(Execute):
     def _state(self, timeout: float) -> dict | None:
         nonce = kernel_check.new_nonce()
         code = kernel_check.snippet(nonce, list(self.install_roots))
+        start = time.monotonic()
         try:
             text = run_sync(self._run_silent)(code, timeout)
         except Exception:
-            return None
+            text = None
+        finally:
+            spent = self._record.get("check_seconds", 0.0) + time.monotonic() - start
+            self._record["check_seconds"] = round(spent, 3)
+            self._record["checks"] = self._record.get("checks", 0) + 1
         return None if text is None else kernel_check.parse_answer(text, nonce)
 
     async def _run_silent(self, code: str, timeout: float) -> str | None:

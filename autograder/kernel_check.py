@@ -115,6 +115,11 @@ def _check(nonce, roots):
         for key, value in list(getattr(owner, "_trait_values", {}).items()):
             if callable(value) and not isinstance(value, type):
                 ids[f"{label}.{key}"] = ident(value)
+    function_type = types.FunctionType
+    wrapper_types = (functools.partial, types.MethodType, staticmethod, classmethod)
+    plain_types = {types.BuiltinFunctionType, types.ModuleType, int, float, str, bytes, bool,
+                   type(None), dict, list, tuple, set, frozenset, types.WrapperDescriptorType,
+                   types.MethodDescriptorType, types.GetSetDescriptorType}
     for modname, mod in list(sys.modules.items()):
         if modname in ("__main__", "__mp_main__"):  # ipykernel aliases __main__ for multiprocessing
             continue
@@ -126,8 +131,18 @@ def _check(nonce, roots):
         except TypeError:
             continue
         for key, value in items:
-            if key.startswith("__") or isinstance(value, types.ModuleType):
-                continue
+            kind = type(value)
+            if kind in plain_types or key.startswith("__"):
+                continue  # data, C functions, modules: cannot carry learner code
+            if kind is function_type:  # the common case, checked without the general path
+                name = value.__code__.co_filename
+                if not name.startswith(("/", "<")) or name.startswith(roots):
+                    continue
+            elif isinstance(value, type):
+                if value.__module__ != "__main__":
+                    continue
+            elif kind not in wrapper_types and kind.__module__ != "__main__":
+                continue  # an instance of an installed class
             if learner(value):
                 out["planted"].append(f"{modname}.{key} = learner code ({ident(value)})")
     # Learner classes whose comparisons hold against anything: probe each comparison dunder
