@@ -57,6 +57,14 @@ def grade_stock(module: str, workdir: Path) -> float:
     return points
 
 
+def _check_seconds(report) -> float:
+    """Seconds the kernel-state checks took, from the grader's records."""
+    total = 0.0
+    for path in (report.course_root / "records").glob("*.json"):
+        total += json.loads(path.read_text()).get("check_seconds", 0.0)
+    return total
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--module", default="module1_llm_features")
@@ -64,6 +72,7 @@ def main() -> int:
     args = parser.parse_args()
     times: dict[str, list[float]] = {"stock": [], "guarded": [], "sandboxed": []}
     scores: dict[str, float] = {}
+    check_s: dict[str, list[float]] = {"guarded": [], "sandboxed": []}
     mechanism = ""
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         work = Path(tmp)
@@ -86,6 +95,7 @@ def main() -> int:
                     mechanism = report.sandbox.mechanism
                 if report.flags:
                     print(f"{mode}: unexpected flags on the reference: {report.flags[:5]}")
+                check_s[mode].append(_check_seconds(report))
     median = {mode: statistics.median(values) for mode, values in times.items()}
     result = {
         "module": args.module,
@@ -97,12 +107,15 @@ def main() -> int:
         "ratio_sandboxed_vs_stock": median["sandboxed"] / median["stock"],
         "ratio_sandboxed_vs_guarded": median["sandboxed"] / median["guarded"],
         "autograded_points": scores,
+        "state_check_seconds": check_s,
         "bar": 1.15,
     }
     print(f"{args.module}, {args.repeats} run(s) each, sandbox: {mechanism or 'none'}")
     for mode in times:
         runs = ", ".join(f"{t:.1f}" for t in times[mode])
         print(f"  {mode:<10} median {median[mode]:6.1f} s  (runs: {runs})  points {scores[mode]}")
+    for mode, values in check_s.items():
+        print(f"  {mode}: kernel-state checks took {statistics.median(values):.1f} s of it")
     print(f"  sandboxed / stock   = {result['ratio_sandboxed_vs_stock']:.3f}  (bar <= 1.15)")
     print(f"  sandboxed / guarded = {result['ratio_sandboxed_vs_guarded']:.3f}")
     out = ROOT / "benchmarks" / "results" / "grading.json"
