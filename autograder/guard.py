@@ -154,7 +154,11 @@ class GuardedExecute(Execute):
 
     def output(self, outs: list, msg: dict, display_id: str | None, cell_index: int) -> Any:
         """Keep at most max_cell_chars per cell and max_notebook_chars per notebook."""
-        if msg["msg_type"] == "error":  # always kept (LimitOutput trims it): the verdict needs it
+        if msg["msg_type"] == "error":  # always kept, trimmed: the verdict needs it
+            content = msg.get("content", {})
+            content["ename"] = str(content.get("ename", "Error"))[:100]
+            content["evalue"] = str(content.get("evalue", ""))[:2000]
+            content["traceback"] = [str(t)[:2000] for t in content.get("traceback", [])[-40:]]
             return super().output(outs, msg, display_id, cell_index)
         size = len(json.dumps(msg.get("content", {}), default=str))
         over_cell = self._cell_chars + size > self.max_cell_chars
