@@ -18,6 +18,9 @@ Two separate things decide the answer, and a learner can see both (`Decision`):
    score is then compared with what the same label scores on ordinary text (a fixed background
    of everyday sentences): `z = (raw - mean_background) / sd_background`, i.e. how much the
    input stands out for that label. A label needs `z >= CLEAR_Z` to count as clear evidence.
+   When no label has clear evidence, the best guess is a seeded draw favouring labels near the
+   top. A label with no definition is glossed by the words the model associates with its name
+   (`meaning.associations`): evidence only, never a definition for the noise discount.
    If the set has an **absence label** (one whose profile reads like "none of the above",
    "ordinary", "neutral": measured by meaning, see `ABSENCE_PHRASINGS`), that label wins when no
    other label has clear evidence.
