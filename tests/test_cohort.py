@@ -203,6 +203,24 @@ def test_interrupted_run_resumes_and_changed_submission_regrades_only_that_learn
     state.close()
     assert counts.pop(_nbid(changed)) == 2 and set(counts.values()) == {1}
 
+    # the instructor grades a written answer in formgrader; the next run exports it
+    answered = _nbid(people[0])  # the "right" variant answers the written question
+    report = (out / "report.html").read_text()
+    assert f"<td>{answered}</td><td>squares.ipynb</td><td>explain</td>" in report
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{out / 'course' / 'gradebook.db'}") as gb:
+        grade = gb.find_grade("explain", "squares", MODULE, answered)
+        grade.manual_score, grade.needs_manual_grade = 1.0, False
+        gb.db.commit()
+    fourth = run_cohort(MODULE, export, **common)
+    assert fourth.graded == []
+    with (out / "grades.csv").open() as handle:
+        rows = {r["student_id"]: float(r["score"]) for r in csv.DictReader(handle)}
+    assert rows[answered] == 4.0
+    report = (out / "report.html").read_text()
+    assert f"<td>{answered}</td><td>squares.ipynb</td><td>explain</td>" not in report
+
 
 def _nbid(person: exports.Person) -> str:
     return f"{person.first.lower()}{person.uid}"

@@ -114,7 +114,6 @@ def test_cohort_report_has_plots_failures_flags_and_waiting_answers(cohort):
     assert "NotImplementedError" in report  # the untouched learners' failure
     answered = [p.uid for p in people if p.variant.answer is not None]
     section = report.split("Written answers waiting for a person")[1].split("<h2>")[0]
-    assert f"({len(answered)})" in report
     assert all(f"<td>{uid}</td>" in section for uid in answered)
     assert "Flagged submissions" in report
     assert "learners" in report and "late" in report

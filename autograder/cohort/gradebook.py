@@ -231,6 +231,25 @@ def scores(gb: Gradebook, module: str) -> dict[str, dict[str, Any]]:
     return found
 
 
+def pending(gb: Gradebook, module: str) -> dict[str, list[tuple[str, str, float]]]:
+    """learner -> (notebook, cell, max points) a person must still grade, per the gradebook
+    (written answers, and the test cells of flagged notebooks); manual grades entered in
+    formgrader take cells off this list."""
+    found: dict[str, list[tuple[str, str, float]]] = {}
+    try:
+        assignment = gb.find_assignment(module)
+    except MissingEntry:
+        return found
+    for sub in assignment.submissions:
+        for nb in sub.notebooks:
+            for grade in nb.grades:
+                if grade.needs_manual_grade:
+                    found.setdefault(sub.student.id, []).append(
+                        (nb.name, grade.name, float(grade.max_score or 0.0))
+                    )
+    return found
+
+
 def export_lms(
     gb: Gradebook, module: str, dest: Path, column: str, learners: dict[str, Learner]
 ) -> Path:

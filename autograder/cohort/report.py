@@ -35,7 +35,7 @@ class LearnerRow:
     score: float | None  # from the gradebook
     max_score: float | None
     graded_now: bool
-    regraded: bool = False
+    pending: list[tuple[str, str, float]] | None = None  # from the gradebook, when known
 
 
 @dataclass
@@ -229,18 +229,26 @@ def build(rows: list[LearnerRow], issues: list[Issue], run: RunInfo) -> str:
         "manual review in formgrader.</p>" + _table(["learner", "where", "evidence"], flagged)
     )
 
-    waiting = [
-        [row.learner_id, f"{nb['name']}.ipynb", cell["grade_id"], f"{cell['max_points']:g}"]
-        for row in graded
-        for nb in row.result.get("notebooks", [])
-        for cell in nb.get("cells", [])
-        if cell.get("needs_manual_grade")
-    ]
+    waiting = []
+    for row in graded:
+        if row.pending is not None:  # the gradebook: manual grades already entered drop out
+            waiting += [
+                [row.learner_id, f"{nb}.ipynb", cell, f"{points:g}"]
+                for nb, cell, points in row.pending
+            ]
+        else:
+            waiting += [
+                [row.learner_id, f"{nb['name']}.ipynb", cell["grade_id"],
+                 f"{cell['max_points']:g}"]
+                for nb in row.result.get("notebooks", [])
+                for cell in nb.get("cells", [])
+                if cell.get("needs_manual_grade")
+            ]  # fmt: skip
     parts.append(f"<h2>Written answers waiting for a person ({len(waiting)})</h2>")
     parts.append(
         "<p>Grade them in formgrader (see docs/COHORT.md); run the cohort command again "
         "afterwards to refresh grades.csv and the LMS upload.</p>"
-        + _table(["learner", "notebook", "cell", "points"], waiting)
+        + _table(["learner", "notebook", "cell (test cells here were flagged)", "points"], waiting)
     )
 
     times = [

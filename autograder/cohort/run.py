@@ -192,6 +192,12 @@ def run_cohort(
     state = State(scratch / "state.sqlite")
     summary = CohortSummary(out_dir, 0, gradebook=gbmod.redact_url(db_url))
     try:
+        if state.get_meta("module") not in (None, module):
+            raise CohortError(
+                f"{out_dir} holds the grading of {state.get_meta('module')!r}, not {module!r}: "
+                "pass another --out for this module"
+            )
+        state.set_meta("module", module)
         key = grading_key(module, source_root)
         try:
             intake = collect(
@@ -366,6 +372,7 @@ def _finish(
         gb, module, out_dir / "lms_upload.csv", lms_column or module, intake.learners
     )
     table = gbmod.scores(gb, module)
+    waiting = gbmod.pending(gb, module)
     rows = []
     stored = state.rows()
     graded_now = set(summary.graded)
@@ -383,6 +390,7 @@ def _finish(
                 score.get("score"),
                 score.get("max_score"),
                 learner_id in graded_now,
+                waiting.get(learner_id, []),
             )
         )
     summary.wall_s = time.perf_counter() - started
