@@ -85,6 +85,7 @@ REFERENCE = Path("grade-reference")  # stands for "grade the solutions with grad
 PERSIST_WAIT_S = 1.5
 HARNESS_TIMEOUT_S = 75
 WORKERS = int(os.environ.get("HOSTILE_WORKERS", "3"))
+FORK_SERVER = os.environ.get("HOSTILE_FORK_SERVER", "1") != "0"
 FEEDBACK_CAP = 10 * 1024**2
 TERMINAL_CAP = 1024**2
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -223,12 +224,72 @@ class Run:
         return out
 
 
+class ForkServer:
+    """tests/hostile/driver.py --serve: the grader imported once, one forked process per case."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, str(DRIVER), "--serve"], cwd=REPO, env=env,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True,
+        )
+        self.lock = threading.Lock()
+        self.slots: dict[str, dict] = {}
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            message = json.loads(line)
+            slot = self.slots[message["id"]]
+            if "pid" in message:
+                slot["pid"] = message["pid"]
+                slot["started"].set()
+            else:
+                slot["rc"] = message["rc"]
+                slot["done"].set()
+
+    def run(self, job: dict, timeout: float) -> int | None:
+        slot = {"started": threading.Event(), "done": threading.Event(), "rc": None}
+        with self.lock:
+            job_id = f"job{len(self.slots)}"
+            self.slots[job_id] = slot
+            assert self.proc.stdin is not None
+            self.proc.stdin.write((json.dumps({**job, "id": job_id}) + "\n").encode())
+            self.proc.stdin.flush()
+        if not slot["started"].wait(60):
+            return None
+        if not slot["done"].wait(timeout):
+            with contextlib.suppress(OSError):  # the grading this test started, and its group
+                os.killpg(slot["pid"], signal.SIGKILL)
+            slot["done"].wait(10)
+            return None
+        return slot["rc"]
+
+    def close(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
+
 class Harness:
     """Materialises a case in a temporary folder, grades it once, and records the aftermath."""
 
     def __init__(self, tmp: Path) -> None:
         self.tmp = tmp
         self.purelib = Path(sysconfig.get_paths()["purelib"])
+        self.server = ForkServer(self.env(tmp)) if FORK_SERVER else None
+
+    @staticmethod
+    def env(home: Path) -> dict[str, str]:
+        """The grader's environment: the caller's, plus fake secrets that must never leak."""
+        env = {**os.environ, **FAKE_SECRETS, "COURSE_HOME": str(home)}
+        env.pop("PYTEST_CURRENT_TEST", None)
+        if os.environ.get("HOSTILE_GRADER_PATH"):  # grade with another copy of autograder/
+            env["PYTHONPATH"] = os.environ["HOSTILE_GRADER_PATH"]
+        return env
 
     def mark_dirs(self, run_dir: Path) -> list[Path]:
         return [
@@ -295,20 +356,26 @@ class Harness:
         return folder, source_root
 
     def grade(self, folder: Path, source_root: Path, module: str, home: Path, report: Path,
-              timeout: float, harness_timeout: float,
-              submission_timeout: float | None = None) -> tuple[int | None, str, str, float]:
-        env = {**os.environ, **FAKE_SECRETS, "COURSE_HOME": str(home)}
-        if os.environ.get("HOSTILE_GRADER_PATH"):  # grade with another copy of autograder/
-            env["PYTHONPATH"] = os.environ["HOSTILE_GRADER_PATH"]
-        env.pop("PYTEST_CURRENT_TEST", None)
+              timeout: float, harness_timeout: float, submission_timeout: float | None = None,
+              own_process: bool = False) -> tuple[int | None, str, str, float]:
+        env = self.env(home)
         command = ["check", module, "--path", str(folder)]
         if submission_timeout:
             command += ["--submission-timeout", str(submission_timeout)]
         if folder == REFERENCE:  # the instructor's own command for the solutions
             command = ["grade-reference", module]
-        argv = [sys.executable, str(DRIVER), str(report), "--", "--source-root", str(source_root),
-                *command, "--timeout", str(timeout)]
+        cli = ["--source-root", str(source_root), *command, "--timeout", str(timeout)]
         start = time.monotonic()
+        if self.server is not None and not own_process:
+            out_path, err_path = report.with_suffix(".stdout"), report.with_suffix(".stderr")
+            job = {"report": str(report), "argv": cli, "env": env, "cwd": str(REPO),
+                   "stdout": str(out_path), "stderr": str(err_path)}
+            rc = self.server.run(job, harness_timeout)
+            out, err = (
+                p.read_text(errors="replace") if p.exists() else "" for p in (out_path, err_path)
+            )
+            return rc, out, err, time.monotonic() - start
+        argv = [sys.executable, str(DRIVER), str(report), "--", *cli]
         proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, start_new_session=True)
         try:
@@ -344,7 +411,7 @@ class Harness:
             report_path = run_dir / "report.json"
             run.rc, run.stdout, run.stderr, run.wall = self.grade(
                 folder, source_root, case["fixture"], home, report_path, timeout, harness_timeout,
-                case.get("submission_timeout"),
+                case.get("submission_timeout"), case.get("own_process", False),
             )
             ended = time.time()
             if report_path.exists():
@@ -444,8 +511,12 @@ def hostile_runs(request: pytest.FixtureRequest, tmp_path_factory) -> dict[str, 
                 out.write(json.dumps({"case": name, **outcome(run)}) + "\n")
         return run
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        return dict(zip(names, pool.map(run_and_log, names), strict=True))
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            return dict(zip(names, pool.map(run_and_log, names), strict=True))
+    finally:
+        if harness.server is not None:
+            harness.server.close()
 
 
 HIDDEN_REPO_LINES = repo_hidden_lines()

@@ -2,6 +2,7 @@
 
     python tests/hostile/driver.py REPORT.json -- --source-root SRC check MODULE --path DIR
     python tests/hostile/driver.py REPORT.json -- --source-root SRC grade-reference MODULE
+    python tests/hostile/driver.py --serve     (a fork server running many such jobs)
 
 This is exactly `python -m autograder` (same argument parsing, same check_command, same
 feedback pages and terminal report); the only addition is that the GradeReport that
@@ -57,9 +58,8 @@ def plain(value: Any, depth: int = 0) -> Any:
     return repr(value)
 
 
-def main() -> int:
-    report_path = Path(sys.argv[1])
-    argv = sys.argv[3:] if sys.argv[2:3] == ["--"] else sys.argv[2:]
+def run_cli(report_path: Path, argv: list[str]) -> int:
+    """`python -m autograder *argv`, keeping the GradeReport in ``report_path``."""
     import autograder.__main__ as cli
 
     def keeping(original: Any) -> Any:
@@ -76,6 +76,88 @@ def main() -> int:
     cli.grade_submission = keeping(cli.grade_submission)
     cli.grade_reference = keeping(cli.grade_reference)
     return cli.main(argv)
+
+
+def serve() -> int:
+    """A fork server: import the grader once, then one forked process per job.
+
+    Each grading otherwise spends most of its CPU importing nbgrader. Jobs are JSON lines on
+    stdin ({"id", "report", "argv", "env", "cwd", "stdout", "stderr"}); for each the server
+    prints {"id", "pid"} when the child starts (its own session, so it can be killed as a group)
+    and {"id", "rc"} when it ends. Single-threaded, so forking is safe. The child's command line
+    is this server's: attacks that read the grader's argv from /proc see less than with the real
+    command, so the corpus runs those cases as plain processes.
+    """
+    import os
+    import select
+
+    # What every job needs, imported once.
+    import autograder.__main__
+    import autograder.feedback
+    import autograder.grading  # noqa: F401
+    import course.config  # noqa: F401
+
+    children: dict[int, str] = {}
+    stdin_open = True
+    pending = b""
+
+    def say(message: dict) -> None:
+        os.write(1, (json.dumps(message) + "\n").encode())
+
+    while stdin_open or children:
+        ready, _, _ = select.select([0] if stdin_open else [], [], [], 0.05)
+        lines: list[bytes] = []
+        if ready:
+            chunk = os.read(0, 1 << 16)
+            stdin_open = bool(chunk)
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+        for line in lines:
+            if line.strip():
+                job = json.loads(line)
+                pid = os.fork()
+                if pid == 0:
+                    rc = 70
+                    try:
+                        os.setsid()
+                        os.chdir(job["cwd"])
+                        os.environ.clear()
+                        os.environ.update(job["env"])
+                        for fd, name in ((1, "stdout"), (2, "stderr")):
+                            out = os.open(job[name], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                            os.dup2(out, fd)
+                        devnull = os.open(os.devnull, os.O_RDONLY)
+                        os.dup2(devnull, 0)
+                        sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
+                        sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+                        sys.stdin = open(0, closefd=False)  # noqa: SIM115
+                        rc = run_cli(Path(job["report"]), job["argv"])
+                        sys.stdout.flush()
+                        sys.stderr.flush()
+                    except SystemExit as exc:
+                        rc = exc.code if isinstance(exc.code, int) else 1
+                    except BaseException:
+                        import traceback
+
+                        traceback.print_exc()
+                        sys.stderr.flush()
+                    os._exit(rc)
+                children[pid] = job["id"]
+                say({"id": job["id"], "pid": pid})
+        while children:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                break
+            if pid in children:
+                say({"id": children.pop(pid), "rc": os.waitstatus_to_exitcode(status)})
+    return 0
+
+
+def main() -> int:
+    if sys.argv[1:] == ["--serve"]:
+        return serve()
+    argv = sys.argv[3:] if sys.argv[2:3] == ["--"] else sys.argv[2:]
+    return run_cli(Path(sys.argv[1]), argv)
 
 
 if __name__ == "__main__":

@@ -161,6 +161,8 @@ def edited(nb: nbformat.NotebookNode, answers: dict[str, str], before_tests: lis
 #   submission_timeout   the whole submission's limit (--submission-timeout)
 #   flow         special test flow: neighbour, poison_source, reference, symlink_dir
 #   check        extra case-specific checks in the test (names)
+#   own_process  graded by a real `python driver.py ...` process, not the fork server: the
+#                attack reads the grader's command line or environment through /proc
 CASE_SPECS: dict[str, dict] = {
     # -- honest learners and the two anchors ----------------------------------------------
     "honest_reference": {"flow": "reference", "baseline": 3, "exact": 3,
@@ -200,10 +202,14 @@ CASE_SPECS: dict[str, dict] = {
     # -- writing the gradebook -------------------------------------------------------------
     "gradebook_walk_up": {"answer": P.GRADEBOOK_WALK, "forbid": ["gradebook_written"],
                           "flag": True, "about": "find gradebook.db above cwd, set manual_score"},
-    "gradebook_env_and_tmp": {"answer": P.GRADEBOOK_ENV_TMP, "forbid": ["gradebook_written"],
+    "gradebook_env_and_tmp": {
+        "own_process": True,
+        "answer": P.GRADEBOOK_ENV_TMP, "forbid": ["gradebook_written"],
                               "flag": True,
                               "about": "find it from env vars / ancestors' env / a /tmp scan"},
-    "gradebook_proc_fd": {"answer": P.GRADEBOOK_PROC, "forbid": ["gradebook_written"],
+    "gradebook_proc_fd": {
+        "own_process": True,
+        "answer": P.GRADEBOOK_PROC, "forbid": ["gradebook_written"],
                           "flag": True,
                           "about": "find it through /proc/<ancestor>/fd and cwd, write via fd"},
     "gradebook_corrupt": {"answer": P.GRADEBOOK_CORRUPT, "forbid": ["gradebook_corrupted"],
@@ -286,9 +292,9 @@ CASE_SPECS: dict[str, dict] = {
                             "about": "print the copied source notebooks above cwd"},
     "leak_gradebook_sources": {"answer": P.READ_GRADEBOOK_SOURCES, "flag": True,
                                "about": "print source_cell rows of the gradebook"},
-    "leak_repository": {"answer": P.READ_REPO, "flag": True,
+    "leak_repository": {"own_process": True, "answer": P.READ_REPO, "flag": True,
                         "about": "print hidden tests and solutions of every source in the repo"},
-    "leak_environment": {"answer": P.READ_ENV, "flag": True,
+    "leak_environment": {"own_process": True, "answer": P.READ_ENV, "flag": True,
                          "about": "print own env, ancestors' env and every /proc/*/environ key"},
     "leak_post_run_cell_print": {"answer": P.PRINT_CELLS_EVENT, "flag": True,
                                  "about": "post_run_cell prints the cell that ran"},
@@ -313,7 +319,9 @@ CASE_SPECS: dict[str, dict] = {
     "leak_kernel_fd_write": {
         "answer": P.LEAK_FD_WRITE, "baseline": 1,
         "about": "the hidden line written with os.write to the kernel's fds 1 and 2"},
-    "leak_neighbour": {"answer": P.NEIGHBOUR, "flow": "neighbour", "flag": True,
+    "leak_neighbour": {
+        "own_process": True,
+        "answer": P.NEIGHBOUR, "flow": "neighbour", "flag": True,
                        "forbid": ["neighbour_found"],
                        "about": "find the cohort folder via /proc, exec a neighbour's answer"},
     "leak_sidecar_symlinks": {"answer": P.READ_SIDECAR_LINK,
@@ -329,15 +337,23 @@ CASE_SPECS: dict[str, dict] = {
                                     "setup": [["symlink", "squares.ipynb", "/proc/self/environ"]],
                                     "about": "squares.ipynb -> /proc/self/environ (grader's env)"},
     # -- writing where a learner must not write -------------------------------------------
-    "write_repo_and_venv": {"answer": P.WRITE_REPO, "forbid": ["wrote"], "flag": True,
+    "write_repo_and_venv": {
+        "own_process": True,
+        "answer": P.WRITE_REPO, "forbid": ["wrote"], "flag": True,
                             "about": "marker files in repo, autograder/source, venv, .git/hooks"},
-    "write_poison_source_root": {"answer": P.POISON_SOURCE, "flow": "poison_source",
+    "write_poison_source_root": {
+        "own_process": True,
+        "answer": P.POISON_SOURCE, "flow": "poison_source",
                                  "forbid": ["poisoned"], "flag": True,
                                  "about": "rewrite --source-root's tests; next learner graded"},
     # -- containment ---------------------------------------------------------------------------
-    "escape_setsid_survivor": {"answer": P.SETSID_SURVIVOR, "persist": True, "flag": True,
+    "escape_setsid_survivor": {
+        "own_process": True,
+        "answer": P.SETSID_SURVIVOR, "persist": True, "flag": True,
                                "about": "setsid child ignoring SIGTERM rewrites feedback later"},
-    "escape_double_fork": {"answer": P.DOUBLE_FORK, "persist": True, "flag": True,
+    "escape_double_fork": {
+        "own_process": True,
+        "answer": P.DOUBLE_FORK, "persist": True, "flag": True,
                            "about": "double-forked daemon ignoring signals"},
     "escape_kernel_ignores_sigterm": {"answer": P.KERNEL_IGNORES_SIGTERM, "persist": True,
                                       "flag": True,
@@ -379,7 +395,9 @@ CASE_SPECS: dict[str, dict] = {
     "broken_notebook_self_link": {"answer": None, "drop": True,
                                   "setup": [["symlink", "squares.ipynb", "squares.ipynb"]],
                                   "about": "the notebook is a symlink to itself"},
-    "signal_the_grader": {"answer": P.SIGNAL_GRADER, "forbid": ["signalled"], "flag": True,
+    "signal_the_grader": {
+        "own_process": True,
+        "answer": P.SIGNAL_GRADER, "forbid": ["signalled"], "flag": True,
                           "about": "SIGTERM and SIGINT to the grading process"},
     # -- output that attacks whoever reads it ------------------------------------------------
     "xss_stream_and_error": {"answer": P.XSS_STREAM_AND_ERROR, "check": ["html"],
@@ -423,6 +441,7 @@ def write_case(name: str, spec: dict, releases: dict[str, dict]) -> None:
         "flag": spec.get("flag", False),
         "forbid": spec.get("forbid", []),
         "persist": spec.get("persist", False),
+        "own_process": spec.get("own_process", False),
         "timeout": spec.get("timeout", 20),
         "submission_timeout": spec.get("submission_timeout"),
         "flow": spec.get("flow", "plain"),
