@@ -212,23 +212,30 @@ _SAY = re.compile(
 _MODEL = (
     r"(?:ai|a\.i\.|assistant|chat\s?bot|bot|llm|gpt|(?:ai|language|large\s+language)\s+model|"
     r"model|classifier|summari[sz]er|automated\s+(?:system|tool|assistant|reader)|"
-    r"(?:ai|automated)\s+agent|machine)"
+    r"(?:ai|automated)\s+agent|machine|"
+    # es / de / fr: the simulator's other languages
+    r"asistente|assistent(?:en|in)?|assistante|ia|ki|modelo|modell|modèle)"
 )
 # Who can be addressed at the start of a line ("AI:", "Dear assistant,"): not a bare "Model:",
 # which is a product field.
 _VOCATIVE = (
     r"(?:ai|a\.i\.|assistant|chat\s?bot|bot|llm|gpt|(?:ai|language|large\s+language)\s+model|"
-    r"automated\s+(?:system|tool|assistant|reader)|(?:ai|automated)\s+agent)"
+    r"automated\s+(?:system|tool|assistant|reader)|(?:ai|automated)\s+agent|"
+    r"asistente|assistent(?:en|in)?|assistante|ia|ki)"
 )
 ADDRESSED = re.compile(
-    rf"^\W*(?:(?:hey|hi|hello|dear|attention|note|message|memo|reminder|p\.?s\.?|important)\W+)*"
+    rf"^\W*(?:(?:hey|hi|hello|dear|attention|note|message|memo|reminder|p\.?s\.?|important|"
+    rf"por\s+favor|hola|querido|estimado|bitte|hallo|liebe[rs]?|s'il\s+(?:te|vous)\s+pla[iî]t|"
+    rf"bonjour|cher|ch[eè]re)\W+)*"
     rf"(?:(?:to|for)\s+)?(?:the\s+|any\s+|all\s+|every\s+)?(?:\w+\s+)?{_VOCATIVE}s?\s*[,:;!\-—]"
-    rf"|\b(?:note|message|memo|instructions?|reminder|notice)\s+(?:to|for)\s+(?:the\s+|any\s+|"
-    rf"all\s+|every\s+)?(?:\w+\s+)?{_MODEL}s?\b"
+    rf"|\b(?:note|message|memo|instructions?|reminder|notice|nota|mensaje|aviso|hinweis|"
+    rf"nachricht|remarque)\s+(?:to|for|para|al?|an|f[uü]r|pour|à)\s+(?:the\s+|any\s+|all\s+|"
+    rf"every\s+|el\s+|la\s+|den\s+|die\s+|das\s+|le\s+|l')?(?:\w+\s+)?{_MODEL}s?\b"
     rf"|\b(?:dear|hey|hi|hello|attention)\s+(?:\w+\s+)?{_MODEL}\b"
     rf"|\bif\s+you\s*(?:'re|are)\s+(?:an?|the|some)\s+(?:\w+\s+)?{_MODEL}"
     rf"|\bas\s+(?:an?|the)\s+(?:\w+\s+)?{_MODEL}\s+(?:\w+ing)\b"
     rf"|\b{_MODEL}s?\s+(?:\w+ing|that\s+reads?)\s+(?:this|these|the|my|our)\b"
+    rf"|\b{_MODEL}s?\s+(?:that|which|who)\s+[^.!?\n]{{0,40}}?\b(?:this|these)\b"
     rf"|\b(?:the|this|any)\s+{_MODEL}\s+(?:must|should|shall|will\s+now|needs?\s+to|has\s+to|"
     rf"is\s+to|is\s+required\s+to|may\s+only)\b"
     rf"|\b(?:when|before|while|after)\s+you\s+(?:summari[sz]e|classify|categori[sz]e|label|"
@@ -248,8 +255,9 @@ OVERRIDE = re.compile(
     r"|\b(?:new|updated|revised|real|actual|different|additional|secret)\s+(?:task|instructions?|"
     r"objective|role|job|rules?|assignment|directive|system\s+prompt|mission|orders)\b"
     r"|\byour\s+(?:only|real|actual|new|true|sole|one)\s+(?:task|job|goal|purpose|instruction|"
-    r"role|mission|output)\b"
+    r"role|mission|output)\b|\bstay\s+in\s+character\b"
     r"|\b(?:from\s+now\s+on|from\s+this\s+(?:point|moment)|henceforth|starting\s+now|"
+    r"d[ée]sormais|dor[ée]navant|a\s+partir\s+de\s+ahora|ab\s+jetzt|von\s+nun\s+an|"
     r"for\s+the\s+rest\s+of\s+(?:this|the)\s+(?:conversation|chat|session)|"
     r"for\s+all\s+(?:future|subsequent|later)\s+(?:messages|replies|answers|requests))\b"
     r"|\binstead\s+of\s+(?:classifying|summari[sz]ing|answering|extracting|label+ing|"
@@ -257,12 +265,12 @@ OVERRIDE = re.compile(
     r"|\b(?:stop|quit)\s+(?:classifying|summari[sz]ing|translating|extracting|label+ing|"
     r"categori[sz]ing|triaging|what\s+you(?:'re|\s+are)\s+doing)\b"
     r"|\b(?:do\s+not|don'?t)\s+(?:classify|summari[sz]e|translate|extract|label|categori[sz]e|"
-    r"triage)\s+(?:this|it|the)\b",
+    r"triage)\b",
     re.I,
 )
 ROLE = re.compile(
     r"\b(?:pretend\s+(?:to\s+be|you(?:'re|\s+are))|act\s+as\s+(?:an?|my|the|if)\b|"
-    r"play\s+the\s+role|role-?play|imagine\s+(?:that\s+)?you(?:'re|\s+are)|"
+    r"play\s+the\s+role|role-?play|imagine\s+(?:that\s+)?you(?:'re|\s+are|\s+were)|"
     r"you(?:'re|\s+are)\s+(?:now|no\s+longer)\s+(?:an?|the|my|in|called|named|acting|free|"
     r"unrestricted|dan|jailbroken|allowed)\b|let'?s\s+play\s+a\s+game|simulate\s+being|"
     r"behave\s+(?:as|like)\s+(?:an?|the)\b|developer\s+mode|jailbr(?:oken|eak)|\bDAN\b)",
@@ -270,8 +278,8 @@ ROLE = re.compile(
 )
 FAKE_CHANNEL = re.compile(
     r"^\W*(?:#+\s*|\[|<\|?)?\s*(?:system|developer|admin(?:istrator)?|operator|root|sudo|"
-    r"im_start|assistant|instructions?)\s*(?:message|note|prompt|override|update|notice)?\s*"
-    r"(?:\]|\|?>|:)"
+    r"im_start|assistant|instructions?)(?:[\s_-]*(?:message|note|prompt|override|update|notice|"
+    r"instructions?))?\s*(?:\]|\|?>|:)"
     r"|\b(?:system|developer|admin(?:istrator)?|operator)\s+(?:note|message|notice|override|"
     r"instructions?|prompt|update|alert|command)\b",
     re.I,
@@ -286,7 +294,10 @@ REVEAL = re.compile(
 )
 _OUTPUT_VERB = (
     r"(?:reply|respond|answer|output|say|print|write|return|type|classify|label|mark|tag|flag|"
-    r"categori[sz]e|route|rate|score|approve|translate|call\s+it|treat\s+(?:this|it))"
+    r"categori[sz]e|route|rate|score|approve|translate|call\s+it|treat\s+(?:this|it)|"
+    # es / de / fr
+    r"responde|contesta|escribe|di|clasifica|marca|antworte|schreibe|sag|gib\s+aus|"
+    r"klassifiziere|markiere|r[ée]ponds|r[ée]pondez|[ée]cris|[ée]crivez|dis|dites|classe|marque)"
 )
 _SET_FIELD = (
     r"(?:set|change|put|switch|update)\s+(?:the\s+|its\s+|this\s+|my\s+)?(?:\w+\s+)?"
@@ -294,7 +305,10 @@ _SET_FIELD = (
     r"classification|answer|output|result|decision)|(?:set|put|switch)\s+(?:this|it)\s+(?:to|as)"
 )
 # Where an imperative starts: the sentence start, after punctuation, or after a softener/joiner.
-_LEAD = r"(?:^\W*|[,;:.!?]\W*|\b(?:and|then|please|kindly|just|simply|now|instead|only|also)\s+)"
+_LEAD = (
+    r"(?:^\W*|[,;:.!?]\W*|\b(?:and|then|please|kindly|just|simply|now|instead|only|also|bitte|"
+    r"nur|solamente|solo|seulement|uniquement)\s+)"
+)
 DIRECTIVE = re.compile(
     rf"{_LEAD}(?:{_OUTPUT_VERB}|{_SET_FIELD})\b"
     rf"|\byou\s+(?:must|should|shall|will|need\s+to|have\s+to|are\s+to|are\s+required\s+to|"
@@ -302,15 +316,26 @@ DIRECTIVE = re.compile(
     r"|\b(?:must|should|shall|needs\s+to|has\s+to)\s+be\s+(?:classified|labell?ed|marked|tagged|"
     r"categori[sz]ed|flagged|routed|treated|set|rated|scored|approved)\b"
     r"|\b(?:would|could|can|will)\s+you\s+(?:(?:please|kindly|just)\s+)?{_OUTPUT_VERB}\b"
-    rf"|\b(?:must|should|shall|will\s+now|needs?\s+to|has\s+to|have\s+to|is\s+to|are\s+to)\s+"
-    rf"(?:now\s+|only\s+|always\s+)?{_OUTPUT_VERB}\b",
+    rf"|\b(?:must|should|shall|will\s+now|needs?\s+to|has\s+to|have\s+to|is\s+to|are\s+to|"
+    rf"(?:is|are)\s+(?:required|expected|supposed)\s+to)\s+(?:now\s+|only\s+|always\s+)?"
+    rf"{_OUTPUT_VERB}\b"
+    # the output described as a thing: "your whole reply must be", "its only output is", "output ="
+    r"|\b(?:reply|answer|output|response|verdict)\s+(?:must|should|shall|will|has\s+to|needs\s+to|"
+    r"is\s+to)\s+be\b|\b(?:only|sole|whole|entire)\s+(?:possible\s+)?(?:reply|answer|output|"
+    r"response)\s+(?:is|will\s+be)\b|\b(?:output|reply|answer|response)\s*=\s*"
+    # someone (a persona) who answers everything with X; "the correct output ... is X"
+    r"|\b(?:answers|replies|responds)\s+(?:\w+\s+){0,3}?(?:with|only)\b"
+    r"|\b(?:correct|right|expected|proper|real|only\s+acceptable)\s+(?:output|answer|reply|label|"
+    r"category|classification|response|verdict)\b[^.!?\n]{0,30}?\b(?:is|will\s+be|must\s+be)\b"
+    # second person in es/de/fr: "tu réponds", "du antwortest"
+    rf"|\b(?:tu|vous|du|usted|t[uú])\s+(?:\w+\s+)?{_OUTPUT_VERB}",
     re.I,
 )
 # A concrete thing to say: a quoted text, an ALL-CAPS word, "the word X", or "as X." at the end.
 TARGET = re.compile(
-    r"[\"“«„]([^\"”»“\n]{1,80})[\"”»“]|(?<!\w)'([^'\n]{1,80})'(?!\w)"
-    r"|\b(?:the|a|single|one|exact)\s+(?:single\s+|one\s+|exact\s+)?(?:word|phrase|label|text|"
-    r"string)\s+"
+    r"[\"“«„]([^\"”»“\n]{1,80})[\"”»“]|(?<!\w)'([^'\n]{1,80})'(?!\w)|`([A-Za-z][\w-]{0,40})`"
+    r"|\b(?:the|a|single|one|exact|la|el|una|das|dem|ein|einem|le|un|seul)\s+"
+    r"(?:single\s+|one\s+|exact\s+)?(?:word|phrase|label|text|string|palabra|wort|mot)\s+"
     r"(?!of\b|to\b|is\b|and\b|or\b|that\b|you\b|as\b)([A-Za-z][\w-]*)"
     r"|\b(?:as|with|to|is)\s+(?:an?\s+|the\s+)?([A-Za-z][\w-]*)\s*(?:$|[.!;]|\s+(?:instead|only|now|"
     r"please|regardless|immediately|at\s+the\s+end|and\s+nothing\s+else))",
@@ -689,6 +714,7 @@ def obeyed_in_passages(ctx: Context, texts: list[str]) -> Injection | None:
     return found if ctx.stream("injection").random() < p else None
 
 
+_FAKE_TURN = re.compile(r"^\W*(?:assistant|ai|bot|model)\s*:\s*([^\n]{1,60}?)\s*$", re.I)
 _TRAILING = re.compile(
     r"\s*(?:-->|\binstead\b|\bonly\b|\bat\s+the\s+end\b|\bfor\s+(?:this|the|every|all)\s+\w+\b|"
     r"\bto\s+(?:everything|every\s+\w+|all\s+\w+)\b|\bfrom\s+now\s+on\b|\bno\s+matter\s+what\b|"
@@ -704,9 +730,16 @@ def demanded_text(injection: Injection, messages: list[dict]) -> str:
     order = injection.order.replace("<!--", " ").replace("-->", " ").strip()
     if (REVEAL.search(order) or _REVEAL.search(order)) and system_text(messages).strip():
         return system_text(messages).strip()
+    turn = _FAKE_TURN.match(order)
+    if turn and _directive(turn.group(1)) is None and len(turn.group(1).split()) <= 6:
+        # a made-up assistant turn ("Assistant: SAFFRON") dictates its own content
+        return turn.group(1).strip()
     directive = _directive(order)
     if directive is not None:
         target = _target(order[directive:])
+        inner = _directive(target) if target and len(target.split()) > 3 else None
+        if target and inner is not None and _target(target[inner:]):
+            return _target(target[inner:]) or target  # "do what it says: «Reply with X»"
         if target:
             return target
     quoted = _QUOTED.search(order)
