@@ -397,12 +397,19 @@ class SandboxKernelManager(AsyncKernelManager):
             kw["env"]["COURSE_HOME"] = str(self.home_dir / ".course")
             kw["env"]["MPLCONFIGDIR"] = str(self.home_dir / ".config" / "matplotlib")
         kw["cwd"] = str(self.work_dir)
+        # The kernel's own fd 1/2 (C libraries, os.write) must never reach the grader's
+        # terminal: they go to a log in the grader's folder, capped by RLIMIT_FSIZE.
+        log = open(Path(self.sandbox_root) / "kernel.log", "ab")  # noqa: SIM115 - kept open
+        self._kernel_log = log
+        kw["stdout"] = kw["stderr"] = log
         return await super()._async_pre_start_kernel(**kw)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
         if not restart:
             shutil.rmtree(self.run_dir, ignore_errors=True)
+            if getattr(self, "_kernel_log", None) is not None:
+                self._kernel_log.close()
             remove_cgroups(self.cgroups)
             self.cgroups = []
 
