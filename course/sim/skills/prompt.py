@@ -212,7 +212,7 @@ _NAME = r"""[`'"*]*(?P<name>[^\W\d][\w\-]*(?:\s[^\W\d][\w\-]*)?)[`'"*]*"""
 _KIND = r"(?:(?:the\s+)?(?:label|category|class|tag|queue|intent|topic|bucket)\s+)?"
 _SAY = (
     r"(?:use|choose|pick|select|answer|reply(?:\s+with)?|respond(?:\s+with)?|say|output|return|"
-    r"write|go\s+with|assign|(?:label|tag|mark|classify|call|file|route)"
+    r"write|go\s+with|assign|reserve|(?:label|tag|mark|classify|call|file|route)"
     r"(?:\s+(?:it|this|them|the\s+\w+))?(?:\s+(?:as|under|to|in))?|"
     r"the\s+(?:label|category|class|answer|tag|queue)\s+(?:is|should\s+be)|it\s+is|it'?s)"
 )
@@ -220,6 +220,7 @@ _DEFINES = (
     r"(?:means|covers|is\s+for|are\s+for|is\s+used\s+(?:for|when)|applies\s+(?:to|when)|"
     r"refers\s+to|stands\s+for|captures|should\s+be\s+used\s+(?:for|when)|handles|deals\s+with|"
     r"is\s+about|is\s+(?=anything)|is\s+when|is\s+(?:reserved|meant|intended)\s+for|"
+    r"is\s+(?:right|correct|best|appropriate)\s+(?:for|when|if)|"
     r"is\s+(?:the\s+)?(?:right\s+)?(?:label|category|class|tag|answer|choice)\s+(?:for|when)|describes|concerns|includes|fits|=|:|—|–)"
 )
 _PROSE_FORMS = (
@@ -235,13 +236,20 @@ _PROSE_FORMS = (
     ),
     re.compile(
         r"^(?P<def>.+?)\s+(?:goes\s+to|go\s+to|should\s+go\s+to|belongs?\s+(?:in|to)|counts?\s+as|"
-        r"gets?|(?:should\s+be|is|are)\s+(?:labell?ed|tagged|marked|classified|filed)(?:\s+(?:as|under))?"
+        r"gets?|means|(?:should\s+be|is|are)\s+(?:labell?ed|tagged|marked|classified|filed)"
+        r"(?:\s+(?:as|under))?"
         rf"|->|=>|→)\s+{_KIND}{_NAME}$",
         re.I,
     ),
 )
 _PROSE_FORMS = (
     *_PROSE_FORMS,
+    # "The billing label is for charges", "The bug queue handles crashes"
+    re.compile(
+        rf"^(?:the\s+)?{_NAME}\s+(?:label|category|class|tag|queue|intent|topic|bucket)\s*"
+        rf"{_DEFINES}\s*(?P<def>.+)$",
+        re.I,
+    ),
     # "Label reviews that praise the product as positive"
     re.compile(
         rf"^(?:label|tag|mark|classify|call|file|flag)\s+(?P<def>.+?)\s+as\s+{_KIND}{_NAME}$", re.I
