@@ -70,6 +70,7 @@ UNSURE_FLOOR = 0.3  # share of the tier's noise left when the evidence margin is
 MARGIN_SCALE = 1.5  # margin (in background sds) at which the unsure part has fallen to 1/e
 ABSENCE_MIN = 0.45  # similarity to the absence phrasings for a label to be the absence label
 ABSENCE_GAP = 0.1  # ... and by how much it must beat every other label on that
+ABSENCE_FLOOR = 0.0  # the absence label's evidence is at least this
 GENERIC_DEFINITION = 0.6  # a definition this close to generic label talk says nothing
 
 # What an absence label looks like, described in general sentences (compared by meaning).
@@ -77,9 +78,9 @@ ABSENCE_PHRASINGS = (
     "none of the above",
     "anything else that fits no other category",
     "nothing in particular, an ordinary everyday message",
-    "normal, harmless, acceptable content with no problem",
+    "normal, harmless, acceptable content",
     "neutral, no opinion or feeling either way",
-    "not applicable, no issue",
+    "not applicable",
 )
 # Talk about labels themselves: a definition close to these carries no information.
 GENERIC_LABEL_TALK = (
@@ -363,7 +364,7 @@ def evidence(text: str, spec: LabelSpec) -> dict[str, float]:
         profile = profile_of(spec)
         z = (_raw(text, profile) - profile.mean) / profile.sd - CLEAR_Z
     if profile.absence is not None:
-        z[profile.absence] = max(float(z[profile.absence]), 0.0)
+        z[profile.absence] = max(float(z[profile.absence]), ABSENCE_FLOOR)
     found = {label: float(score) for label, score in zip(profile.labels, z, strict=True)}
     if len(_EVIDENCE) >= _CACHE_SIZE * 16:
         _EVIDENCE.clear()
