@@ -750,5 +750,5 @@ def test_corpus_is_complete_and_each_case_is_a_notebook_or_a_folder() -> None:
             kind == "fifo" or rel.endswith(".ipynb") for kind, rel, _ in case["setup"]
         ):
             assert notebooks, f"{name} has no notebook"
-            for path in notebooks:
+            for path in notebooks if not name.startswith("broken_") else []:
                 nbformat.validate(nbformat.read(path, as_version=4))

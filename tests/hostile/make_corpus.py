@@ -147,6 +147,43 @@ def edited(nb: nbformat.NotebookNode, answers: dict[str, str], before_tests: lis
     return nb
 
 
+def tests_disarmed(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Test cells edited by the learner: source `pass`, unlocked, 100 points each."""
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution"):
+            cell.source = "pass"
+            meta.update(locked=False, points=100)
+            meta.pop("checksum", None)
+    return nb
+
+
+def tests_renamed_and_faked(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The real test cells renamed to plain cells; new cells with the tests' grade ids: `pass`."""
+    cells = []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution"):
+            fake = copy.deepcopy(cell)
+            fake.source = "pass"
+            fake.id = f"fake-{meta['grade_id']}"
+            cell.metadata["nbgrader"] = {**meta, "grade": False, "grade_id": meta["grade_id"] + "_"}
+            cells += [fake, cell]
+        else:
+            cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+def deeply_nested(nb: nbformat.NotebookNode) -> str:
+    """The notebook's JSON with a metadata value nested 100 000 lists deep."""
+    text = json.dumps(nb)
+    return text[:-1] + ', "deep": ' + "[" * 100_000 + "]" * 100_000 + "}"
+
+
+TRANSFORMS = {"tests_disarmed": tests_disarmed, "tests_renamed_and_faked": tests_renamed_and_faked}
+RAW_TRANSFORMS = {"deeply_nested": deeply_nested}
+
 # name -> case description. Keys:
 #   fixture      fixture_module (tests/fixtures/source) or calc_module (hostile/fixture_source)
 #   answer       source of the learner's answer cell (squares / answer)
@@ -273,6 +310,15 @@ CASE_SPECS: dict[str, dict] = {
     "evade_forged_reply": {
         "answer": P.FORGED_REPLY,
         "about": "the kernel's session forges idle + an ok execute_reply for each test cell"},
+    "meta_tests_disarmed": {
+        "transform": "tests_disarmed", "flag": True,
+        "about": "test cells edited: source pass, unlocked, 100 points, no checksum"},
+    "meta_tests_renamed_and_faked": {
+        "transform": "tests_renamed_and_faked", "flag": True,
+        "about": "real tests renamed to plain cells; fake cells carry the tests' grade ids"},
+    "broken_deeply_nested_json": {
+        "transform": "deeply_nested",
+        "about": "a notebook whose metadata is nested 100 000 lists deep"},
     # -- comparison helpers (second fixture) -----------------------------------------------
     "calc_patched_isclose": {"fixture": "calc_module", "answer": P.CALC_ISCLOSE, "flag": True,
                              "about": "math.isclose replaced"},
@@ -427,6 +473,11 @@ def write_case(name: str, spec: dict, releases: dict[str, dict]) -> None:
             if spec.get("explain") is not None:
                 answers["explain"] = spec["explain"]
             out = edited(nb, answers, spec.get("before", []), spec.get("end", []))
+            if spec.get("transform") in TRANSFORMS:
+                out = TRANSFORMS[spec["transform"]](out)
+            if spec.get("transform") in RAW_TRANSFORMS:
+                (submission / filename).write_text(RAW_TRANSFORMS[spec["transform"]](out))
+                continue
             nbformat.write(out, submission / filename)
     for relpath, text in spec.get("files", {}).items():
         path = submission / relpath
