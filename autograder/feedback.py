@@ -25,7 +25,7 @@ from nbgrader.converters import GenerateFeedback
 from traitlets import Bool, Unicode
 
 from autograder import engine
-from autograder.grading import GradeReport
+from autograder.grading import GradeReport, authored
 
 HIDDEN_PLACEHOLDER = "# (hidden tests run here; they are not shown)"
 OUTPUT_HIDDEN = "(output not shown: it was printed after hidden tests ran)\n"
@@ -37,11 +37,6 @@ _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]|[\x00-\x08\x0b-\x1f\x
 def _clean(value: object, limit: int = 300) -> str:
     text = _ANSI.sub("", str(value)).strip()
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _literals(source: str) -> set[str]:
-    """String constants of a cell: messages its author wrote for learners."""
-    return {m.group(2).strip() for m in re.finditer(r"(['\"])((?:\\.|(?!\1).){3,300})\1", source)}
 
 
 def _inert_markdown(source: str) -> str:
@@ -74,7 +69,7 @@ class HideHiddenTests(Preprocessor):
         if cell.cell_type != "code":
             return cell, resources
         hidden = self.begin_delimiter in cell.source
-        authored = _literals(cell.source)
+        original = cell.source
         self._hidden_ran = self._hidden_ran or hidden
         if hidden:
             cell.source = self._strip(cell.source)
@@ -82,7 +77,8 @@ class HideHiddenTests(Preprocessor):
         for output in cell.get("outputs", []):
             if output.output_type == "error":
                 message = _clean(output.get("evalue", ""))
-                if self._hidden_ran and message and message not in authored:
+                full = _ANSI.sub("", str(output.get("evalue", ""))).strip()
+                if self._hidden_ran and message and not authored(full, original):
                     message = "(message hidden: it was raised after hidden tests ran)"
                 ename = output.get("ename", "Error")
                 ename = ename if re.fullmatch(r"[A-Za-z_][\w.]{0,59}", str(ename)) else "Error"
