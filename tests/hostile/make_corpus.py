@@ -311,10 +311,10 @@ CASE_SPECS: dict[str, dict] = {
         "answer": P.FORGED_REPLY,
         "about": "the kernel's session forges idle + an ok execute_reply for each test cell"},
     "meta_tests_disarmed": {
-        "transform": "tests_disarmed", "flag": True,
+        "transform": "tests_disarmed",
         "about": "test cells edited: source pass, unlocked, 100 points, no checksum"},
     "meta_tests_renamed_and_faked": {
-        "transform": "tests_renamed_and_faked", "flag": True,
+        "transform": "tests_renamed_and_faked",
         "about": "real tests renamed to plain cells; fake cells carry the tests' grade ids"},
     "broken_deeply_nested_json": {
         "transform": "deeply_nested",
