@@ -341,7 +341,7 @@ CASE_SPECS: dict[str, dict] = {
     "leak_repository": {"own_process": True, "answer": P.READ_REPO, "flag": True,
                         "about": "print hidden tests and solutions of every source in the repo"},
     "leak_environment": {"own_process": True, "answer": P.READ_ENV, "flag": True,
-                         "about": "print own env, ancestors' env and every /proc/*/environ key"},
+                         "about": "print own env and the grading processes' env (/proc)"},
     "leak_post_run_cell_print": {"answer": P.PRINT_CELLS_EVENT, "flag": True,
                                  "about": "post_run_cell prints the cell that ran"},
     "leak_transformer_print": {"answer": P.PRINT_CELLS_TRANSFORMER, "flag": True,

@@ -506,16 +506,15 @@ for nb in wanted:
 
 READ_ENV = with_evidence(STUB + '''
 
+# Only this kernel and the grading processes above it: the grader's own environment is the
+# target (the test gives it a fake OPENAI_API_KEY); other processes on the machine are not.
 print("LEAKED own environment:", dict(_os.environ))
 for pid, argv, env in _ancestors():
-    print("LEAKED ancestor", pid, argv, env.replace("\\0", " "))
-for pid in [p for p in _os.listdir("/proc") if p.isdigit()]:
-    try:
-        env = _pl.Path(f"/proc/{pid}/environ").read_bytes().decode(errors="replace")
-    except Exception:
-        continue
+    if any("@@MARKER@@" in a for a in argv) or "@@MARKER@@" in env:
+        print("LEAKED ancestor", pid, argv, env.replace("\\0", " "))
+for pid, _argv, env in _ancestors():
     for item in env.split("\\0"):
-        if "API_KEY" in item or "TOKEN" in item:
+        if item.startswith(("OPENAI_API_KEY=", "ANTHROPIC_API_KEY=", "HOSTILE_")):
             print("LEAKED", pid, item)
 ''')
 
