@@ -25,7 +25,7 @@ from nbgrader.converters import GenerateFeedback
 from traitlets import Bool, Unicode
 
 from autograder import engine
-from autograder.grading import GradeReport, authored
+from autograder.grading import AuthoredMessages, GradeReport
 
 HIDDEN_PLACEHOLDER = "# (hidden tests run here; they are not shown)"
 OUTPUT_HIDDEN = "(output not shown: it was printed after hidden tests ran)\n"
@@ -37,6 +37,11 @@ _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]|[\x00-\x08\x0b-\x1f\x
 def _clean(value: object, limit: int = 300) -> str:
     text = _ANSI.sub("", str(value)).strip()
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _instructors(cell: NotebookNode) -> bool:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("locked") or (meta.get("grade") and not meta.get("solution")))
 
 
 def _inert_markdown(source: str) -> str:
@@ -57,6 +62,11 @@ class HideHiddenTests(Preprocessor):
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         self._hidden_ran = False
+        # Cells nbgrader restored from the instructor's source (locked cells and tests) hold
+        # the messages an author wrote; the learner's own cells do not count.
+        self._messages = AuthoredMessages(
+            [c.source for c in nb.cells if c.cell_type == "code" and _instructors(c)]
+        )
         return super().preprocess(nb, resources)
 
     def preprocess_cell(
@@ -69,7 +79,6 @@ class HideHiddenTests(Preprocessor):
         if cell.cell_type != "code":
             return cell, resources
         hidden = self.begin_delimiter in cell.source
-        original = cell.source
         self._hidden_ran = self._hidden_ran or hidden
         if hidden:
             cell.source = self._strip(cell.source)
@@ -78,7 +87,7 @@ class HideHiddenTests(Preprocessor):
             if output.output_type == "error":
                 message = _clean(output.get("evalue", ""))
                 full = _ANSI.sub("", str(output.get("evalue", ""))).strip()
-                if self._hidden_ran and message and not authored(full, original):
+                if self._hidden_ran and message and full not in self._messages:
                     message = "(message hidden: it was raised after hidden tests ran)"
                 ename = output.get("ename", "Error")
                 ename = ename if re.fullmatch(r"[A-Za-z_][\w.]{0,59}", str(ename)) else "Error"

@@ -17,6 +17,7 @@ before nbgrader runs, so they are graded against the learner's code.
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 import math
@@ -535,24 +536,71 @@ def _literals(source: str) -> set[str]:
     return found
 
 
-def authored(message: str, source: str) -> bool:
-    """True when ``message`` is one a cell's author wrote: a string in ``source``, or an
-    f-string template there whose fixed text (at least 8 characters) matches around the
-    interpolated values. What the author chose to interpolate is shown as the author chose.
+def _without_hidden(source: str) -> str:
+    kept, hidden = [], False
+    for line in source.split("\n"):
+        if HIDDEN_BEGIN in line:
+            hidden = True
+        elif HIDDEN_END in line:
+            hidden = False
+        elif not hidden:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def _designed_messages(source: str) -> set[str]:
+    """Messages of ``assert x, msg`` and ``raise E(msg)``; f-strings as ``{}`` templates."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError):
+        return set()
+    found: set[str] = set()
+
+    def take(expr: ast.AST) -> None:
+        for node in ast.walk(expr):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found.add(node.value.strip())
+            elif isinstance(node, ast.JoinedStr):
+                parts = [v.value if isinstance(v, ast.Constant) else "{}" for v in node.values]
+                found.add("".join(str(p) for p in parts).strip())
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assert) and node.msg is not None:
+            take(node.msg)
+        elif isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+            for arg in node.exc.args:
+                take(arg)
+    return found
+
+
+class AuthoredMessages:
+    """The messages an instructor wrote into a notebook: string literals, and f-string
+    templates whose fixed text (at least 8 characters) must match around the interpolated
+    values. What the author chose to interpolate is shown as the author chose.
     """
-    message = message.strip()
-    for text in _literals(source):
-        if message == text:
-            return True
-        if "{" not in text:
-            continue
-        parts = re.split(r"\{[^{}]*\}", text)
-        if sum(len(p) for p in parts) < 8:
-            continue
-        pattern = ".*?".join(re.escape(p) for p in parts)
-        if re.fullmatch(pattern, message, flags=re.DOTALL):
-            return True
-    return False
+
+    def __init__(self, sources: list[str]) -> None:
+        self.exact: set[str] = set()
+        self.patterns: list[re.Pattern[str]] = []
+        for source in sources:
+            # Public text (outside hidden regions: the learner has it anyway), and the messages
+            # of asserts and raises anywhere, hidden ones included: those are meant to be read.
+            # A data literal inside a hidden region is neither, so it can never be echoed back.
+            for text in _literals(_without_hidden(source)) | _designed_messages(source):
+                self.exact.add(text)
+                parts = re.split(r"\{[^{}]*\}", text)
+                if "{" in text and sum(len(p) for p in parts) >= 8:
+                    pattern = ".*?".join(re.escape(p) for p in parts)
+                    self.patterns.append(re.compile(pattern, re.DOTALL))
+
+    def __contains__(self, message: str) -> bool:
+        message = message.strip()
+        return message in self.exact or any(p.fullmatch(message) for p in self.patterns)
+
+
+def authored(message: str, source: str) -> bool:
+    """True when ``message`` is one the author of ``source`` wrote (see AuthoredMessages)."""
+    return message in AuthoredMessages([source])
 
 
 def execution_errors(nb: NotebookNode, source: NotebookNode | None = None) -> list[str]:
@@ -562,11 +610,9 @@ def execution_errors(nb: NotebookNode, source: NotebookNode | None = None) -> li
     an error message is shown only when the cell's author wrote it (a string in the cell), or it
     is one of a few fixed forms; otherwise only the exception's name.
     """
-    sources = {}
-    for cell in (source or {}).get("cells", []):
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if grade_id:
-            sources[grade_id] = str(cell.get("source", ""))
+    # Messages come from test cells and from locked helper cells (a harness that turns an
+    # exception into "Clause 3: ..."): every cell of the instructor's source counts.
+    messages = AuthoredMessages([str(c.get("source", "")) for c in (source or {}).get("cells", [])])
     found: list[str] = []
     hidden_ran = False
     for index, cell in enumerate(nb.cells, start=1):
@@ -586,7 +632,7 @@ def execution_errors(nb: NotebookNode, source: NotebookNode | None = None) -> li
             full = _ANSI.sub("", str(output.get("evalue", ""))).strip()
             safe = (
                 not message
-                or authored(full, sources.get(label, ""))
+                or full in messages
                 or any(p.fullmatch(message) for p in _SAFE_MESSAGES)
             )
             if hidden_ran and not safe:
