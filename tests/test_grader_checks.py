@@ -29,9 +29,10 @@ def test_scan_flags_hooks_exec_ctypes_and_always_equal_classes():
             "import sys\nsys.settrace(None)\n"
         )
     )
-    for expected in ("ctypes", "math.isclose", "input transformer", "calls exec", "__eq__ ret",
-                     "returns a constant", "outside the working folder", "trace function"):  # fmt: skip
-        assert expected in found, expected
+    expected = ("ctypes", "math.isclose", "input transformer", "calls exec", "__eq__ ret",
+                "outside the working folder", "trace function")  # fmt: skip
+    for what in expected:
+        assert what in found, what
 
 
 def test_scan_ignores_honest_code_and_shipped_cells():
@@ -100,3 +101,23 @@ def test_error_messages_after_hidden_tests_are_shown_only_when_authored():
     page_nb, _ = HideHiddenTests().preprocess(nbformat.from_dict(nb), {})
     text = json.dumps(page_nb)
     assert "f(2) == 4" not in text and "f(1) must be 1" in text
+
+
+def test_only_designed_messages_count_as_authored():
+    from autograder.grading import AuthoredMessages
+
+    source = (
+        'GOLD = "public example"\n'
+        "def check(got):\n"
+        '    assert got == GOLD, f"Clause 2: expected {GOLD!r}, got {got!r}"\n'
+        "### BEGIN HIDDEN TESTS\n"
+        'SECRET = "hidden expected answer 42"\n'
+        'assert check("x") is None, "hidden cases must pass"\n'
+        "### END HIDDEN TESTS\n"
+    )
+    messages = AuthoredMessages([source])
+    assert "Clause 2: expected 'a', got 'b'" in messages  # an f-string template
+    assert "hidden cases must pass" in messages  # a hidden assert's message is meant to show
+    assert "public example" in messages  # visible anyway
+    assert "hidden expected answer 42" not in messages  # hidden data is never echoed back
+    assert "anything the learner made up" not in messages
