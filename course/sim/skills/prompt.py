@@ -608,6 +608,23 @@ def _read_labels(text: str) -> tuple[list[str], dict[str, str]]:
     return labels, definitions
 
 
+def label_definitions(labels: list[str], text: str) -> dict[str, str]:
+    """Definitions of already known `labels` found in `text` (e.g. a JSON-schema enum's
+    description), in any layout `find_labels` reads, plus prose naming those labels.
+
+    For a schema enum the names are given, so prose such as "billing covers charges, bug
+    covers crashes" is read against them even when no header introduces it.
+    """
+    known = {label.lower(): label for label in labels}
+    found: dict[str, str] = {}
+    _, stated = find_labels("Labels:\n" + re.sub(r";\s*", "\n", text))
+    for name, definition in [*stated.items(), *_prose(text, labels)]:
+        label = known.get(name.lower())
+        if label and label not in found:
+            found[label] = definition
+    return found
+
+
 def _header_rest(line: str) -> str | None:
     """What follows the label-set header on `line`, or None if it has none.
 
@@ -753,8 +770,14 @@ def classification_input(messages: list[dict]) -> str:
 
 
 def asks_for_json(messages: list[dict]) -> bool:
-    """True when the instructions (system prompt or last user turn) mention JSON."""
-    return bool(_JSON_ASK.search(system_text(messages) + "\n" + last_user_text(messages)))
+    """True when the instructions (system prompt or last user turn) mention JSON, or ask for a
+    machine-readable key-value object in other words (cues.asks_for_json_output, read on the
+    instructions minus delimited data)."""
+    if _JSON_ASK.search(system_text(messages) + "\n" + last_user_text(messages)):
+        return True
+    from course.sim.skills import cues  # local: cues loads the embedding model on first use
+
+    return cues.asks_for_json_output(instructions_text(messages))
 
 
 def json_keys_from_prompt(text: str) -> dict[str, object]:

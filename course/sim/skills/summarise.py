@@ -19,7 +19,9 @@ Errors: with probability summary_miss_rate x (1 + 0.5 x temperature), one picked
 swapped: half the time for a greeting, quoted or signature line (if the text has one), else the
 key sentence for the next-best one. Sentences are copied verbatim, so an e-mail address or phone
 number in them lands in the summary. Only if the instructions say to leave personal data out
-is each one masked ("[email]", "[phone]", "[card]"), each with probability pii_mask_rate
+(the documented wordings in NO_PII, or any instruction recognised by meaning by
+cues.asks_to_leave_out_personal_data: "no contact details of anyone", "redact e-mails") is
+each one masked ("[email]", "[phone]", "[card]"), each with probability pii_mask_rate
 (its miss chance, 1 - pii_mask_rate, grows with temperature like every error).
 """
 
@@ -30,7 +32,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from course.sim.skills import finders, injection
+from course.sim.skills import cues, finders, injection
 from course.sim.skills.base import Context, Reply
 from course.sim.skills.prompt import delimited_spans, instructions_text, last_user_text, payload
 from course.sim.skills.text import letter_tokens, prose_sentences, stem, words
@@ -132,6 +134,12 @@ class Length:
 def wants_summary(messages: list[dict]) -> bool:
     """True when the instructions (not the delimited data) ask for a summary."""
     return bool(ASK.search(instructions_text(messages)))
+
+
+def wants_pii_left_out(instructions: str) -> bool:
+    """True if the instructions ask to leave personal data out: the documented wordings
+    (NO_PII), or in other words by meaning (cues.asks_to_leave_out_personal_data)."""
+    return bool(NO_PII.search(instructions)) or cues.asks_to_leave_out_personal_data(instructions)
 
 
 def length_of(instructions: str) -> Length:
@@ -262,10 +270,15 @@ def source_text(messages: list[dict]) -> str:
         head, colon, tail = line.partition(":")
         if not ASK.search(line):
             kept.append(line)
-        elif colon and ASK.search(head) and tail.strip():  # "Summarise this: <the text>"
-            kept.append(tail.strip())
+        elif colon and ASK.search(_last_sentence(head)) and tail.strip():
+            kept.append(tail.strip())  # "Summarise this: <the text>", not "... Keep it short:"
     text = "\n".join(kept)
     return text if text.strip() else user
+
+
+def _last_sentence(text: str) -> str:
+    parts = re.split(r"(?<=[.!?])\s+", text.strip())
+    return parts[-1] if parts else text
 
 
 def summarise(ctx: Context) -> Reply:
@@ -284,7 +297,7 @@ def summarise(ctx: Context) -> Reply:
     ranked = ranking(found)
     chosen = _err(found, ranked, choose(found, ranked, length), ctx)
     text = _fit(" ".join(s for s in chosen if s), length.words)
-    if NO_PII.search(instructions):
+    if wants_pii_left_out(instructions):
         miss = min(1.0, (1 - ctx.knob("pii_mask_rate")) * ctx.heat)
         text = mask_pii(text, 1 - miss, ctx.rng)
     return Reply(content=text.strip())
