@@ -16,7 +16,7 @@ import jsonschema
 import pytest
 
 from course.sim import SimRequest, Simulator
-from course.sim.skills.prompt import LabelSpec, label_spec
+from course.sim.skills.prompt import LabelSpec, label_definitions, label_spec
 
 classifier = importlib.import_module("course.sim.skills.classify")
 
@@ -424,6 +424,21 @@ def test_label_sets_written_as_prose(prompt: str, labels: list[str]) -> None:
     assert spec is not None and spec.labels == labels, spec
     if len(labels) > 2 or "?" not in prompt:
         assert spec.definitions or "whether" in prompt, spec
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "billing: charges, refunds; bug: crashes and errors; other: anything else",
+        "Use billing for charges or refunds, bug when something crashes, other for the rest.",
+        "billing (charges, refunds), bug (crashes and errors), other (anything else)",
+        "The queue: billing covers charges and refunds, bug covers crashes, other is the rest.",
+    ],
+)
+def test_an_enum_description_defines_its_values_in_any_layout(description: str) -> None:
+    found = label_definitions(["billing", "bug", "other"], description)
+    assert set(found) == {"billing", "bug", "other"}, found
+    assert "charges" in found["billing"] and "crash" in found["bug"], found
 
 
 def test_parenthesised_definitions_are_never_part_of_a_label() -> None:

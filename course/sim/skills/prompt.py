@@ -261,6 +261,7 @@ _PROSE_FORMS = (
         re.I,
     ),
 )
+_NAME_IS = re.compile(rf"^{_KIND}{_NAME}\s+(?:is|are)\s+(?P<def>.+)$", re.I)
 _PROSE_IS = re.compile(rf"^(?P<def>.+?)\s+(?:is|are)\s+{_NAME}$", re.I)
 _PROSE_ELSE = re.compile(
     r"^(?:otherwise|else|for\s+(?:everything|anything)\s+else|(?:everything|anything)\s+else"
@@ -447,6 +448,9 @@ def _prose(text: str, known: list[str]) -> list[tuple[str, str]]:
         match = _PROSE_ELSE.match(clause)
         if match and (name := accept(match.group("name"))):
             return name, "anything else"
+        match = _NAME_IS.match(clause) if known else None
+        if match and (name := accept(match.group("name"))):
+            return name, match.group("def").strip()  # "other is everything else"
         match = _PROSE_IS.match(clause)
         if match and (name := accept(match.group("name"))) and (known or " " not in name):
             return name, match.group("def").strip()
