@@ -100,19 +100,21 @@ def load_case(name: str) -> dict:
 
 
 def repo_hidden_lines() -> list[str]:
-    """Distinctive lines of the hidden tests in autograder/source: they must never be shown."""
-    lines: list[str] = []
+    """Distinctive lines of the hidden tests and solutions in autograder/source: never shown."""
+    hidden_lines: list[str] = []
+    solution_lines: list[str] = []
     for path in sorted((REPO / "autograder" / "source").glob("*/*.ipynb")):
-        for cell in nbformat.read(path, as_version=4).cells:
-            hidden = False
-            for line in cell.source.splitlines():
-                if "BEGIN HIDDEN TESTS" in line:
-                    hidden = True
-                elif "END HIDDEN TESTS" in line:
-                    hidden = False
-                elif hidden and len(line.strip()) >= 30:
-                    lines.append(line.strip())
-    return lines[:60]
+        with contextlib.suppress(Exception):  # a source being edited right now is skipped
+            for cell in nbformat.read(path, as_version=4).cells:
+                region = None
+                for line in cell.source.splitlines():
+                    if "BEGIN HIDDEN TESTS" in line or "BEGIN SOLUTION" in line:
+                        region = hidden_lines if "HIDDEN" in line else solution_lines
+                    elif "END HIDDEN TESTS" in line or "END SOLUTION" in line:
+                        region = None
+                    elif region is not None and len(line.strip()) >= 45:
+                        region.append(line.strip())
+    return hidden_lines[:60] + solution_lines[::max(1, len(solution_lines) // 60)][:60]
 
 
 def tree_digest(root: Path) -> dict[str, str]:

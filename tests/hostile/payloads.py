@@ -494,11 +494,11 @@ READ_REPO = with_evidence(STUB + '''
 
 repo = _repo()
 _ev("repo", repo)
-wanted = [*repo.glob("tests/fixtures/source/*/*.ipynb"), *repo.glob("autograder/source/*/*.ipynb"),
-          *repo.glob("tests/hostile/fixture_source/*/*.ipynb")]
 source_root = _arg("--source-root")
-if source_root:
-    wanted += list(_pl.Path(source_root).glob("*/*.ipynb"))
+wanted = list(_pl.Path(source_root).glob("*/*.ipynb")) if source_root else []
+wanted += [*repo.glob("tests/fixtures/source/*/*.ipynb"),
+           *repo.glob("tests/hostile/fixture_source/*/*.ipynb"),
+           *repo.glob("autograder/source/*/*.ipynb")]
 for nb in wanted:
     try:
         text = nb.read_text()
