@@ -357,6 +357,31 @@ NARRATED = re.compile(
 )
 _SETUP = {"spelled-out": SPELLED_OUT, "addressed": 1.0, "override": 1.0, "role": 1.0,
           "fake-channel": 0.8}  # fmt: skip
+# Every positive cue (and every spelled-out order) contains one of these words, so a sentence
+# without any of them cannot be an order and is not read further (speed).
+_ANCHOR_TEXT = """ignore ignora ignoriere ignorieren ignorez olvida olvide descarta omite
+    vergiss
+    vergessen missachte missachten oublie oubliez néglige négligez disregard forget override
+    bypass skip abandon aside stop quit follow following new updated revised actual different
+    additional secret nuevas neue nouvelles only sole whole entire task job goal purpose
+    mission now henceforth starting onwards rest future subsequent later instead stattdessen
+    lugar place lieu désormais dorénavant partir jetzt nun ahora eres bist es êtes pretend act
+    acting play role roleplay imagine simulate behave developer jailbreak jailbroken dan
+    character game system admin administrator operator root sudo im_start assistant
+    instructions instruction prompt prompts rules guidelines guidance reveal print show repeat
+    output display leak tell give write share disclose dump recite reply respond answer
+    answers replies responds say return type classify label mark tag flag categorize
+    categorise route rate score approve translate call treat set change put switch update must
+    should shall needs need required expected supposed ought correct right proper real
+    response verdict would could can will ai bot chatbot llm gpt model classifier summarizer
+    summariser automated agent machine asistente assistent assistenten assistentin assistante
+    ia ki modelo modell modèle note message memo reminder notice nota mensaje aviso hinweis
+    nachricht remarque dear hey attention if as when before while after pretending responde
+    contesta escribe di clasifica marca antworte antworten schreibe sag sage gib klassifiziere
+    markiere réponds répondez écris écrivez dis dites classe marque tu vous du usted tú
+    password credentials key keys summarise summarize extract triage"""
+_ANCHORS = frozenset(_ANCHOR_TEXT.split())
+_TOKEN = re.compile(r"im_start|[^\W\d_]+(?:'[^\W\d_]+)?")
 _CAPS_REACH = 5  # words after an output command in which a CAPS word counts as its target
 _NOT_TARGETS = frozenset(
     [
@@ -452,6 +477,8 @@ def meaning_margin(sentence: str) -> float:
 
 def read(sentence: str) -> Reading:
     """The evidence that `sentence` is an instruction to the assistant that changes its task."""
+    if not _ANCHORS.intersection(_TOKEN.findall(sentence.lower())):
+        return Reading(0.0, ())  # no word any positive cue needs: evidence 0 (a cheap first pass)
     cues: list[str] = []
     evidence = 0.0
     language, trigger_end = "en", 0
