@@ -167,10 +167,21 @@ def embed_many(texts: Sequence[str]) -> np.ndarray:
     if missing:
         if len(_BATCH_CACHE) + len(missing) > _CACHE_SIZE:
             _BATCH_CACHE.clear()
-        rows = _model().encode(missing).astype(np.float32)
+        rows = _encode_fast(missing).astype(np.float32)
         norms = np.linalg.norm(rows, axis=1, keepdims=True)
         rows = np.where(norms > 0, rows / np.where(norms > 0, norms, 1.0), rows)
         for text, row in zip(missing, rows, strict=True):
             row.setflags(write=False)
             _BATCH_CACHE[text] = row
     return np.stack([_BATCH_CACHE[t] for t in texts])
+
+
+def _encode_fast(texts: list[str]) -> np.ndarray:
+    """model2vec's batch encoder without `encode`'s dispatch and progress-bar set-up, which
+    cost more than the encoding itself for a few short texts (same vectors); falls back to
+    `encode` if this private entry point changes."""
+    model = _model()
+    try:
+        return model._encode_batch(texts, normalize=False)
+    except (AttributeError, TypeError):
+        return model.encode(texts)

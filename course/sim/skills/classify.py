@@ -266,13 +266,15 @@ def _absence_index(texts: Sequence[str]) -> int | None:
 def _raw(text: str, profile: _Profile) -> np.ndarray:
     """The four readings of `text` for every label, centred across labels and weighted."""
     n = len(profile.labels)
-    vector = _centred([text])[0]
+    tokens = content_tokens(text)
+    rows = meaning.embed_many([text, *tokens])  # one model call for the text and its words
+    vector = rows[0] - _background_mean()
+    vector = vector / max(float(np.linalg.norm(vector)), 1e-9)
     sent = profile.vectors @ vector
     parts = np.array([float((p @ vector).max()) for p in profile.parts], dtype=np.float32)
-    tokens = content_tokens(text)
     align = np.zeros(n, dtype=np.float32)
     if tokens:
-        token_vectors = meaning.embed_many(tokens)
+        token_vectors = rows[1:]
         grid = np.stack([(token_vectors @ words.T).max(axis=1) for words in profile.words], 1)
         match = np.maximum(grid - MATCH_FLOOR, 0.0) / (1 - MATCH_FLOOR)
         spread = match - match.mean(axis=1, keepdims=True)
