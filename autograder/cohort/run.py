@@ -101,7 +101,7 @@ def dask_backend(
                 n_workers=workers,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",  # no fixed port: never collides with a running one
                 silence_logs=logging.ERROR,
             )
             client = Client(local)
