@@ -25,15 +25,17 @@ _SECRET_KEY = re.compile(
 _SECRET_ENV = re.compile(r"(?i)(api_?key|secret|token|password)")
 
 
-def _env_secrets() -> list[str]:
+def env_secrets() -> list[str]:
     """Values of environment variables whose names say they are secret (read at call time)."""
     values = [v for k, v in os.environ.items() if _SECRET_ENV.search(k) and len(v) >= 8]
     return sorted(set(values), key=len, reverse=True)
 
 
-def redact_text(text: str) -> str:
-    for secret in _env_secrets():
-        text = text.replace(secret, REDACTED)
+def redact_text(text: str, secrets: list[str] | None = None) -> str:
+    """`text` with secrets replaced; `secrets` defaults to the environment's, read now."""
+    for secret in env_secrets() if secrets is None else secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
     for pattern in _SECRET_PATTERNS:
         if pattern.groups >= 2:
             text = pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
@@ -42,15 +44,23 @@ def redact_text(text: str) -> str:
     return text
 
 
-def redact(value: Any) -> Any:
-    """A copy of `value` (str, dict, list, anything JSON-like) with secrets replaced."""
+def redact(value: Any, secrets: list[str] | None = None) -> Any:
+    """A copy of `value` (str, dict, list, anything JSON-like) with secrets replaced.
+
+    The environment is read once per call (not once per string): a trace record holds dozens
+    of strings, and scanning os.environ for each was most of the cost of writing a trace.
+    """
+    if secrets is None:
+        secrets = env_secrets()
     if isinstance(value, str):
-        return redact_text(value)
+        return redact_text(value, secrets)
     if isinstance(value, dict):
         return {
-            key: REDACTED if isinstance(key, str) and _SECRET_KEY.match(key) else redact(item)
+            key: REDACTED
+            if isinstance(key, str) and _SECRET_KEY.match(key)
+            else redact(item, secrets)
             for key, item in value.items()
         }
     if isinstance(value, list | tuple):
-        return [redact(item) for item in value]
+        return [redact(item, secrets) for item in value]
     return value

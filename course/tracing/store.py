@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from course.storage import connect
-from course.tracing.redact import redact, redact_text
+from course.tracing.redact import env_secrets, redact, redact_text
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
@@ -99,10 +99,11 @@ class TraceStore:
         if record.status not in STATUSES:
             raise ValueError(f"Unknown trace status {record.status!r}; use one of {STATUSES}.")
         row = asdict(record)
-        row["request_json"] = json.dumps(redact(row.pop("request")), ensure_ascii=False)
+        secrets = env_secrets()  # read once for the whole record
+        row["request_json"] = json.dumps(redact(row.pop("request"), secrets), ensure_ascii=False)
         for key in ("response_text", "error_message"):
             if row[key] is not None:
-                row[key] = redact_text(row[key])
+                row[key] = redact_text(row[key], secrets)
         columns = ", ".join(row)
         marks = ", ".join("?" for _ in row)
         with self._lock:
