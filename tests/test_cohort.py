@@ -102,7 +102,8 @@ def test_export_folder_symlinks_and_fifos_are_refused_not_followed(release, tmp_
     refused = kinds(intake)["refused"]
     assert f"submitted/eve/{MODULE}/squares.ipynb" in refused
     assert f"submitted/sam/{MODULE}/pipe" in refused
-    assert not any(intake.learners["eve"].folder.iterdir()) if "eve" in intake.learners else True
+    assert not any(intake.learners["eve"].folder.iterdir())  # listed, graded as missing
+    assert "eve" in kinds(intake)["no notebook"]
     assert [p.name for p in intake.learners["sam"].folder.iterdir()] == ["squares.ipynb"]
 
 

@@ -414,6 +414,7 @@ def collect(
             if entry.is_dir():
                 for path in _files_under(entry):
                     add(moodle["pid"], path, path.name, info)
+                add(moodle["pid"], None, "", info)  # listed even when the folder is empty
             elif moodle["file"]:
                 add(moodle["pid"], entry, moodle["file"], info)
             continue
@@ -488,8 +489,11 @@ def _nbgrader_learner(student: Path, module: str, add, issues: list[Issue], raw:
             )
         )
         return
-    for path in _files_under(folder):
+    files = _files_under(folder)
+    for path in files:
         add(student.name, path, path.relative_to(folder).as_posix(), _Who("nbgrader"))
+    if not files:  # nothing usable (e.g. only a refused symlink): still a learner, graded 0
+        add(student.name, None, "", _Who("nbgrader"))
 
 
 def _target_name(name: str, notebook_names: list[str]) -> tuple[str, bool]:
