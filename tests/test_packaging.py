@@ -1,4 +1,4 @@
-"""pyproject.toml and environment.yml must install the same thing."""
+"""pyproject.toml and environment.yml must install the same thing (with the dev and cohort extras)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    expected = set(project["dependencies"]) | set(project["optional-dependencies"]["dev"])
+    extras = project["optional-dependencies"]
+    expected = set(project["dependencies"]) | set(extras["dev"]) | set(extras["cohort"])
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     listed = {line for line in pip_section if not line.startswith("-e")}
@@ -20,7 +21,7 @@ def test_environment_yml_matches_pyproject():
         f"only in pyproject: {sorted(expected - listed)}; only in environment.yml: "
         f"{sorted(listed - expected)}"
     )
-    assert "-e .[dev]" in pip_section, "environment.yml must install the project itself"
+    assert "-e .[dev,cohort]" in pip_section, "environment.yml must install the project itself"
 
 
 def test_python_versions_agree():
