@@ -39,16 +39,16 @@ from course.sim.skills import finders
 
 # (2) Instruction shape: an imperative verb first (after "please", "and", "then", "also" or a
 # bullet), an address to the model, a requirement, or a "Format:" / "Output:" header.
-_LEAD = r"^\W*(?:(?:please|pls|kindly|and|then|also|finally|now|just)\W+)*"
+_LEAD = r"^\W*(?:(?:please|pls|kindly|and|so|but|then|also|finally|now|just)\W+)*"
 _IMPERATIVE = re.compile(
     _LEAD + r"(?:do\s+not|don'?t|never|always|only|avoid|make\s+sure|ensure|be|keep|leave|"
     r"omit|remove|strip|scrub|redact|mask|hide|exclude|drop|delete|replace|anonymi[sz]e|"
     r"give|return|reply|respond|answer|output|write|produce|format|structure|put|send|use|"
     r"include|add|list|provide|show|tell|state|name|mention|cite|quote|reference|point|"
-    r"indicate|mark|tag|label|end|finish|start|begin|follow|back|support|attribute|wrap|"
+    r"indicate|mark|tag|label|end|finish|start|begin|follow|back|support|attribute|wrap|say|"
     r"emit|print|render|encode|serialise|serialize|express|present|make|let|no|nothing|swap|"
     r"substitute|change|convert|turn|check|report|double-check|explain|describe|"
-    r"without|devuelve|responde|indica|cita|incluye|no\s+incluyas|omite|elimina|gib|"
+    r"without|sin|sans|ohne|devuelve|responde|indica|cita|incluye|no\s+incluyas|omite|elimina|gib|"
     r"antworte|nenne|entferne|lass|réponds|renvoie|indique|cite|supprime|retire|omets)\b",
     re.I,
 )
@@ -218,11 +218,17 @@ PERSONAL_DATA = Concept(
         r"\bpersönlich\w*|\bpersonenbezogen\w*|\bdonnées\b|\bcourriels?\b|\btéléphone\b",
         re.I,
     ),
+    # The data must not appear: a removal verb, "keep/leave ... out", a negated verb of
+    # including or showing, "no"/"without" + the data, or a privacy word.
     polarity=re.compile(
-        r"\b(?:not|don'?t|never|no|none|nobody|no\s+one|nothing|without|avoid|omit\w*|"
-        r"remov\w*|strip\w*|scrub\w*|redact\w*|mask\w*|hid(?:e|ing)|exclud\w*|leave\s+out|"
-        r"leave\s+\w+(?:\s+\w+){0,4}\s+out|drop|delete|replace\w*|placeholders?|anonym\w*|"
-        r"confidential|private|privacy|ni|sin|sans|ohne|kein\w*|pas)\b",
+        r"\b(?:omit\w*|remov\w*|strip\w*|scrub\w*|redact\w*|mask\w*|hid(?:e|ing)|exclud\w*|"
+        r"drop|delete|replac\w*|substitut\w*|swap|placeholders?|anonym\w*|censor\w*|"
+        r"confidential|private|privacy|(?:leave|keep)\s+(?:\S+\s+){0,6}?out)\b|"
+        r"\b(?:not|don'?t|never|nobody'?s?|no\s+one'?s?|cannot|can'?t|mustn'?t|shouldn'?t)\b"
+        r"[^.;\n]{0,50}?\b(?:includ\w*|put|puts|mention\w*|show\w*|shar\w*|appear\w*|"
+        r"reveal\w*|list\w*|add|writ\w*|copy\w*|contain\w*|end\w*\s+up|expos\w*|giv\w*|"
+        r"repeat\w*|quot\w*|leak\w*|be\s+(?:in|shown|visible))\b|"
+        r"\b(?:no|without|sin|sans|ohne|kein\w*|ni)\b",
         re.I,
     ),
     phrasings=(
@@ -232,16 +238,16 @@ PERSONAL_DATA = Concept(
         "Keep the text anonymous so that no person can be identified or contacted.",
         "Private details are confidential, so redact them.",
         "Swap each contact detail for a placeholder such as [email].",
+        "Keep it anonymous.",
     ),
     contrasts=(
         "Be careful, accurate and professional.",
-        "You can reach me by e-mail or phone if anything is unclear.",
-        "My phone number has changed, please update your records.",
+        "Answer the customer's question about their phone contract.",
         "Summarise the message in a few sentences.",
         "Do not add anything that is not in the message.",
     ),
-    floor=0.45,
-    margin=0.04,
+    floor=0.5,
+    margin=0.0,  # the polarity gate already keeps out facts about contact details
 )
 
 
