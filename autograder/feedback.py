@@ -31,7 +31,7 @@ HIDDEN_PLACEHOLDER = "# (hidden tests run here; they are not shown)"
 OUTPUT_HIDDEN = "(output not shown: it was printed after hidden tests ran)\n"
 # Output kinds the page shows: plain text is escaped by the exporter, images are data URIs.
 SAFE_MIME = ("text/plain", "image/png", "image/jpeg", "image/gif")
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]|[\x00-\x08\x0b-\x1f\x7f]")
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _clean(value: object, limit: int = 300) -> str:

@@ -48,7 +48,7 @@ DEFAULT_SUBMISSION_TIMEOUT_S = 1800
 MAX_NOTEBOOK_BYTES = 20 * 1024**2
 HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 HIDDEN_MESSAGE = "(message hidden: it was raised while hidden tests ran)"
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]|[\x00-\x08\x0b-\x1f\x7f]")
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def clean_text(value: object, limit: int = 300) -> str:

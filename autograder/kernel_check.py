@@ -115,6 +115,8 @@ def _check(nonce, roots):
         for key, value in list(getattr(owner, "_trait_values", {}).items()):
             if callable(value) and not isinstance(value, type):
                 ids[f"{label}.{key}"] = ident(value)
+    interpreter_owned = {("sys", "last_type"), ("sys", "last_value"), ("sys", "last_exc"),
+                         ("sys", "last_traceback"), ("builtins", "_")}
     function_type = types.FunctionType
     wrapper_types = (functools.partial, types.MethodType, staticmethod, classmethod)
     plain_types = {types.BuiltinFunctionType, types.ModuleType, int, float, str, bytes, bool,
@@ -134,6 +136,8 @@ def _check(nonce, roots):
             kind = type(value)
             if kind in plain_types or key.startswith("__"):
                 continue  # data, C functions, modules: cannot carry learner code
+            if (modname, key) in interpreter_owned:
+                continue  # the interpreter keeps the last exception / result here
             if kind is function_type:  # the common case, checked without the general path
                 name = value.__code__.co_filename
                 if not name.startswith(("/", "<")) or name.startswith(roots):
