@@ -162,7 +162,7 @@ JSON_OUTPUT = Concept(
         r"\bjson\b|\bobjects?\b|\bdict(?:ionary|ionaries)?\b|\bkeys\b|\bfields?\b|"
         r"\bkey\s*(?:[-:(]|for\b|called\b|named\b)|"
         r"\bpropert(?:y|ies)\b|\battributes?\b|\bmachine[- ]?readable\b|\bpars(?:e|ed|able|er)\b|"
-        r"\bschema\b|\bkey[- ]value\b|\bmapping\b|\brecord\b|\{|"
+        r"\bschema\b|\bkey[- ]value\b|\bmapping\b|\brecord\b|"
         r"\bobjeto\b|\bclaves?\b|\bcampos?\b|\bobjekt\b|\bschlüssel\b|\bfeldern?\b|"
         r"\bobjet\b|\bclés?\b|\bchamps\b",
         re.I,
@@ -186,10 +186,13 @@ JSON_OUTPUT = Concept(
     floor=0.5,
     margin=0.1,
 )
-# "Output format: {"name": ...}" - an output header or verb, then an object with a quoted key.
+# "Output format: {"name": ...}", "reply like this: {"a": 1}" - a format header or a verb of
+# answering with "with/like/as/in", then an object with a key and a colon. "Tool output: {...}"
+# (data pasted in) and "{question}" placeholders are not templates.
 _OBJECT_TEMPLATE = re.compile(
-    r"\b(?:format|output|reply|respond|response|return|answer|like\s+this|template|shape|"
-    r"schema|exactly)\b[^\n{}]{0,40}\{\s*[\"'`]?\w+[\"'`]?\s*:",
+    r"(?:\b(?:format|schema|template|shape|structure)\b|\blike\s+this\b|"
+    r"\b(?:reply|respond|answer|return|output|send|give)\s+(?:\w+\s+){0,3}?(?:with|like|as|in)\b)"
+    r"[^\n{}]{0,40}\{\s*[\"'`]?\w+[\"'`]?\s*:",
     re.I,
 )
 
@@ -243,6 +246,7 @@ PERSONAL_DATA = Concept(
     contrasts=(
         "Be careful, accurate and professional.",
         "Answer the customer's question about their phone contract.",
+        "Please delete my account and all the data you hold about me.",
         "Summarise the message in a few sentences.",
         "Do not add anything that is not in the message.",
     ),
@@ -279,6 +283,7 @@ CITATIONS = Concept(
         "Be precise and trustworthy; never guess.",
         "Keep the answer short and professional.",
         "The passages below come from the company handbook.",
+        "Grade the answer by comparing it with the reference answer.",
     ),
     floor=0.5,
     margin=0.0,  # the polarity gate already keeps out "use only the passages"
