@@ -149,9 +149,17 @@ def evidence(concept: Concept, instructions: str) -> str | None:
 @lru_cache(maxsize=4096)
 def _evidence(concept: Concept, instructions: str) -> str | None:
     for sentence in concept.candidates(instructions):
-        if concept.matches(sentence):
+        if any(concept.matches(part) for part in _readings(sentence)):
             return sentence
     return None
+
+
+def _readings(sentence: str) -> list[str]:
+    """The sentence, then its clauses of three words or more that carry the topic's order on
+    their own ("The recap goes to everyone, so hide how to reach the people"): a static model
+    averages words, so a long lead-in dilutes the instruction."""
+    clauses = [c for c in _CLAUSE.split(sentence) if len(c.split()) >= 3]
+    return [sentence, *(c for c in clauses if c != sentence and instruction_shaped(c))]
 
 
 # --- JSON output -------------------------------------------------------------------------
