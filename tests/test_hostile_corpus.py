@@ -1,12 +1,13 @@
 """The hostile corpus (tests/hostile/cases): submissions built to cheat, leak or break the grader.
 
 Every case is graded once, through the instructor's command (``python -m autograder check``, run
-by tests/hostile/driver.py in its own process so the GradeReport is kept too), and held to the
-rules of issue 8:
+by tests/hostile/driver.py, which also keeps the GradeReport; a fork server imports the grader
+once and forks one process per case), and held to the rules of issue 8:
 
 * every run ends with a report (exit 0, a score table, a GradeReport);
-* no score above the case's honest baseline unless the report flags the submission; autograded
-  cells never wait for a person and every score stays in [0, max];
+* no score above the case's honest baseline unless the report flags the submission; an
+  autograded cell waits for a person only in a flagged notebook, and every score stays in
+  [0, max];
 * nothing leaks into the feedback pages, the terminal or the report: hidden tests and solutions
   of the fixtures and of autograder/source, a neighbour's answer, the fake OPENAI_API_KEY the
   grader is given;
@@ -18,12 +19,13 @@ rules of issue 8:
 The honest anchors must score exactly their honest score, unflagged: the reference solutions
 full marks, the untouched release 0, a correct answer that warns and draws a tqdm bar full marks.
 test_tampering_is_flagged asks, separately, that tampering the issue says the grader checks for
-(kernel state and static scan) is flagged for a person.
+(kernel state and static scan) is flagged for a person; test_no_points_from_tampering_even_when_
+flagged asks what the issue asks of a flagged notebook: it keeps only its honest points.
 
 Cases run three at a time (HOSTILE_WORKERS) in one session-scoped fixture; only the selected
-cases run.
-HOSTILE_SUMMARY=path.json writes one line per case with its outcome. HOSTILE_GRADER_PATH=DIR grades
-with the autograder package in DIR instead (e.g. an older commit, to show each attack is real).
+cases run. HOSTILE_SUMMARY=path.jsonl writes one line per case with its outcome;
+HOSTILE_GRADER_PATH=DIR grades with the autograder package in DIR instead (e.g. an older commit,
+to show each attack is real); HOSTILE_FORK_SERVER=0 starts a process per case.
 """
 
 from __future__ import annotations
