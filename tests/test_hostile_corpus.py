@@ -563,9 +563,10 @@ class _ActiveContent(HTMLParser):
             self._script += 1
         for key, value in attrs:
             value = value or ""
+            url = value.strip().lower()
             active = key.startswith("on") or key == "srcdoc" or (
-                key in ("href", "src", "action", "formaction", "xlink:href")
-                and value.strip().lower().startswith("javascript:")
+                key in ("href", "src", "data", "action", "formaction", "xlink:href", "content")
+                and ("javascript:" in url or url.startswith("data:text/html"))
             )
             if active and (self.marker in value or key == "srcdoc"):
                 self.found.append(f"<{tag} {key}={value[:80]!r}>")

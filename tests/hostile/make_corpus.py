@@ -452,6 +452,10 @@ CASE_SPECS: dict[str, dict] = {
                          "about": "display(HTML/Javascript/SVG/Markdown/raw text/html)"},
     "xss_markdown_answer": {"answer": None, "explain": P.XSS_MARKDOWN_ANSWER, "check": ["html"],
                             "about": "<script>/onerror/javascript: in the written answer"},
+    "xss_markdown_variants": {"answer": None, "explain": P.XSS_MARKDOWN_VARIANTS,
+                              "check": ["html"],
+                              "about": "raw <a>/<svg onload>/data: iframe/object/form/meta "
+                                       "refresh/ontoggle/reference links in the written answer"},
     "ansi_in_exception": {"answer": P.ANSI_EXCEPTION, "check": ["ansi"],
                           "about": "escape codes that rewrite the terminal's score line"},
     "ansi_in_stderr_and_ename": {"answer": P.ANSI_STDERR_ENAME, "check": ["ansi"],

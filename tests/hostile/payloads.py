@@ -1313,3 +1313,15 @@ def squares(n):
     _forge_success()
     raise NotImplementedError()
 '''
+
+XSS_MARKDOWN_VARIANTS = (
+    '<a href="javascript:window.pwned=\'@@MARKER@@\'">raw link</a>\n\n'
+    '<svg onload="window.pwned=\'@@MARKER@@\'"></svg>\n\n'
+    '<iframe src="data:text/html,<script>parent.pwned=\'@@MARKER@@\'</script>"></iframe>\n\n'
+    '<object data="javascript:window.pwned=\'@@MARKER@@\'"></object>\n\n'
+    '<form action="javascript:window.pwned=\'@@MARKER@@\'"><button>go</button></form>\n\n'
+    '<meta http-equiv="refresh" content="0;url=javascript:window.pwned=\'@@MARKER@@\'">\n\n'
+    '<details open ontoggle="window.pwned=\'@@MARKER@@\'">x</details>\n\n'
+    "![img](x \"onerror=window.pwned='@@MARKER@@'\")\n\n"
+    "[ref link][r]\n\n[r]: javascript:window.pwned='@@MARKER@@'"
+)
