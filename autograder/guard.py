@@ -16,7 +16,7 @@ record as JSON in the grader's own folder for the report.
 
 from __future__ import annotations
 
-import asyncio
+import ast
 import contextlib
 import json
 import time
@@ -82,6 +82,8 @@ class GuardedExecute(Execute):
         self._baseline: dict | None = None
         self._held_reason: str | None = None
         self._notebook_chars = 0
+        self._answered: dict[str, str] = {}  # msg_id -> the cell (or check) it answered
+        self._forged: list[str] = []
         resources["autograder"] = self._record
         try:
             return super().preprocess(nb, resources, km)
@@ -149,7 +151,11 @@ class GuardedExecute(Execute):
         return cell, resources
 
     def on_cell_executed(self, **kwargs: Any) -> None:
-        self._reply_status = kwargs["execute_reply"]["content"].get("status")
+        reply = kwargs["execute_reply"]
+        self._reply_status = reply["content"].get("status")
+        parent = reply.get("parent_header", {}).get("msg_id")
+        if parent:
+            self._answered[parent] = _grade_id(kwargs["cell"]) or "a cell"
         super().on_cell_executed(**kwargs)
 
     def output(self, outs: list, msg: dict, display_id: str | None, cell_index: int) -> Any:
@@ -208,6 +214,17 @@ class GuardedExecute(Execute):
     def _check_state(self, when: str) -> bool:
         """True when the kernel is as the baseline; otherwise flags, and stops on tampering."""
         current = self._state(CHECK_TIMEOUT_S)
+        if self._forged:
+            forged = sorted(set(self._forged))
+            self._record["flags"].append(f"{when}: a second execute_reply came for {forged}")
+            for grade_id in forged:
+                if grade_id in self._record["cells"]:
+                    self._record["cells"][grade_id] = {
+                        "passed": False, "reason": "its reply was forged", "held": False
+                    }
+            self._forged.clear()
+            self._stop(f"the kernel forged a reply ({when})")
+            return False
         if current is None or self._baseline is None:
             self._record["flags"].append(f"{when}: the kernel did not answer the state check")
             self._stop(f"the kernel was tampered with ({when})")
@@ -226,10 +243,10 @@ class GuardedExecute(Execute):
 
     def _state(self, timeout: float) -> dict | None:
         nonce = kernel_check.new_nonce()
-        code = kernel_check.snippet(nonce, list(self.install_roots))
+        expr = kernel_check.expression(nonce, list(self.install_roots))
         start = time.monotonic()
         try:
-            text = run_sync(self._run_silent)(code, timeout)
+            text = run_sync(self._evaluate)(expr, timeout)
         except Exception:
             text = None
         finally:
@@ -238,34 +255,40 @@ class GuardedExecute(Execute):
             self._record["checks"] = self._record.get("checks", 0) + 1
         return None if text is None else kernel_check.parse_answer(text, nonce)
 
-    async def _run_silent(self, code: str, timeout: float) -> str | None:
-        """Run ``code`` silently; its stdout, or None when the kernel does not answer in time."""
+    async def _evaluate(self, expr: str, timeout: float) -> str | None:
+        """Evaluate ``expr`` as a user expression of an empty, silent execute; its value.
+
+        Replies to requests already answered are forgeries (a kernel that signs an early "ok"
+        for a failing test cell): they are recorded as tampering and fail that cell.
+        """
         assert self.kc is not None
-        msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
-        chunks: list[str] = []
-
-        async def iopub() -> None:
-            while True:
-                msg = await self.kc.get_iopub_msg(timeout=timeout)
-                if msg["parent_header"].get("msg_id") != msg_id:
-                    continue
-                content = msg["content"]
-                if msg["msg_type"] == "stream" and content.get("name") == "stdout":
-                    chunks.append(content.get("text", ""))
-                elif msg["msg_type"] == "status" and content.get("execution_state") == "idle":
-                    return
-
-        async def shell() -> str:
-            while True:
-                reply = await self.kc.get_shell_msg(timeout=timeout)
-                if reply["parent_header"].get("msg_id") == msg_id:
-                    return reply["content"].get("status", "")
-
-        try:
-            _, status = await asyncio.wait_for(asyncio.gather(iopub(), shell()), timeout)
-        except (TimeoutError, Empty):
-            return None
-        return "".join(chunks) if status == "ok" else None
+        msg_id = self.kc.execute(
+            "", silent=True, store_history=False, user_expressions={"s": expr}, allow_stdin=False
+        )
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            try:
+                reply = await self.kc.get_shell_msg(timeout=left)
+            except Empty:
+                return None
+            parent = reply["parent_header"].get("msg_id")
+            if parent in self._answered:
+                self._forged.append(self._answered[parent])
+                continue
+            if parent != msg_id:
+                continue
+            self._answered[msg_id] = "the grader's state check"
+            value = reply["content"].get("user_expressions", {}).get("s", {})
+            if value.get("status") != "ok":
+                return None
+            try:
+                text = ast.literal_eval(value.get("data", {}).get("text/plain", ""))
+            except (ValueError, SyntaxError):
+                return None
+            return text if isinstance(text, str) else None
 
 
 class TrustedSaveAutoGrades(SaveAutoGrades):

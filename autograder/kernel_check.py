@@ -1,4 +1,4 @@
-"""The kernel-state check: a snippet the grader runs in the kernel, and the grader-side verdict.
+"""The kernel-state check: an expression the grader evaluates in the kernel, and the verdict.
 
 Before the first cell the grader records a baseline of everything that decides what a cell
 does and how its outcome is reported: IPython's input and AST transformers, event callbacks,
@@ -27,7 +27,8 @@ MARKER = "AUTOGRADER-STATE"
 _SNIPPET = r'''
 def _check(nonce, roots):
     import builtins, sys, json, math, operator, cmath, threading, types, functools
-    ip = get_ipython()
+    shell_class = sys.modules["IPython.core.interactiveshell"].InteractiveShell
+    ip = shell_class._instance or shell_class.instance()
     learner_hint = ("<ipython-input", "<stdin>")
 
     def _unwrap(obj):
@@ -100,6 +101,7 @@ def _check(nonce, roots):
             ids[f"{t.__name__}.{key}"] = id(value)
     owners = {"shell": ip, "kernel": getattr(ip, "kernel", None), "displayhook": ip.displayhook,
               "display_pub": ip.display_pub, "compile": ip.compile,
+              "display_formatter": ip.display_formatter,
               "session": getattr(getattr(ip, "kernel", None), "session", None)}
     for label, owner in owners.items():
         if owner is None:
@@ -114,7 +116,7 @@ def _check(nonce, roots):
                 ids[f"{label}.{key}"] = ident(value)
         for key, value in list(getattr(owner, "_trait_values", {}).items()):
             if callable(value) and not isinstance(value, type):
-                ids[f"{label}.{key}"] = ident(value)
+                ids[f"{label}.trait.{key}"] = ident(value)
     interpreter_owned = {("sys", "last_type"), ("sys", "last_value"), ("sys", "last_exc"),
                          ("sys", "last_traceback"), ("builtins", "_")}
     function_type = types.FunctionType
@@ -192,15 +194,31 @@ def _check(nonce, roots):
                 out["comparisons"].append(
                     f"class {cls.__qualname__}: {name} is {always} against anything"
                 )
-    print("AUTOGRADER-STATE-" + nonce + ":" + json.dumps(out, sort_keys=True))
+    return "AUTOGRADER-STATE-" + nonce + ":" + json.dumps(out, sort_keys=True)
 '''
 
 
-def snippet(nonce: str, roots: list[str]) -> str:
-    """The code the grader executes (silently) in the kernel for one state check."""
+# The real sys, reached through syntax alone: no name is looked up in the user namespace,
+# where a learner could bind `exec`, `print` or `get_ipython` to answer for the grader.
+_REAL_SYS = (
+    '[c for c in ().__class__.__base__.__subclasses__() if c.__name__ == "_wrap_close"][0]'
+    '.__init__.__globals__["sys"]'
+)
+
+
+def expression(nonce: str, roots: list[str]) -> str:
+    """The check as one expression, sent as an execute_request's user_expressions.
+
+    IPython evaluates user_expressions with eval(): no input or AST transformer ever sees the
+    check, so a transformer cannot recognise it and step aside or forge an answer. The code
+    runs with the real builtins in a fresh namespace and returns MARKER-<nonce>:<json>.
+    """
+    source = _SNIPPET + f"\n_result = _check({nonce!r}, {tuple(roots)!r})\n"
     return (
-        f"exec({_SNIPPET!r}, _ns := {{'__name__': '__autograder__', 'get_ipython': get_ipython}})\n"
-        f"_ns['_check']({nonce!r}, {tuple(roots)!r}); del _ns"
+        "(lambda s: (lambda g: (s.modules['builtins'].exec("
+        f"{source!r}, g), g['_result'])[1])"
+        "({'__builtins__': s.modules['builtins'], '__name__': '__autograder__'}))"
+        f"({_REAL_SYS})"
     )
 
 
@@ -279,6 +297,8 @@ def compare_raw(baseline: dict, current: dict) -> StateVerdict:
             verdict.tampered.append(f"{name}: removed {entry.split('#')[0]}")
     before_ids, now_ids = baseline["ids"], current["ids"]
     for key in sorted(set(before_ids) | set(now_ids)):
+        if ".trait." in key and key not in before_ids:
+            continue  # traits get their default value lazily, on first use
         if before_ids.get(key) != now_ids.get(key):
             change = "replaced"
             if key not in before_ids or key not in now_ids:
