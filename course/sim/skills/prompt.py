@@ -319,6 +319,11 @@ def _split_labelled(raw: str) -> list[tuple[str, str]]:
     "positive (happy, praising), negative (angry) or neutral" ->
     [("positive", "happy, praising"), ("negative", "angry"), ("neutral", "")].
     """
+    return list(_split_labelled_cached(raw))
+
+
+@lru_cache(maxsize=16_384)
+def _split_labelled_cached(raw: str) -> tuple[tuple[str, str], ...]:
     raw = _first_sentence(raw.strip()).rstrip(".")
     if raw[:1] in "[{" and raw[-1:] in "]}":
         raw = raw[1:-1]
@@ -340,7 +345,7 @@ def _split_labelled(raw: str) -> list[tuple[str, str]]:
             and not (len(name.split()) > 1 and _CLAUSE_WORD.search(name))
         ):
             items.append((name, definition.strip()))
-    return items
+    return tuple(items)
 
 
 def _first_sentence(raw: str) -> str:
@@ -427,6 +432,19 @@ def _prose(text: str, known: list[str]) -> list[tuple[str, str]]:
     previous definition ("charges, invoices, refunds").
     """
     found: list[tuple[str, str]] = []
+    for sentence in _PROSE_SENTENCE.split(text):
+        found.extend(_prose_sentence(sentence.strip().rstrip(".!?"), tuple(known)))
+    return found
+
+
+_PROSE_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+@lru_cache(maxsize=16_384)
+def _prose_sentence(sentence: str, known: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """The definitions one sentence gives (see `_prose`); cached per sentence and label set,
+    since a prompt's instruction sentences repeat around every new input."""
+    found: list[tuple[str, str]] = []
     lower = {k.lower(): k for k in known}
 
     def accept(name: str) -> str | None:
@@ -477,52 +495,50 @@ def _prose(text: str, known: list[str]) -> list[tuple[str, str]]:
         name = accept(match.group("name"))
         return (name, match.group("def").strip()) if name and (known or " " not in name) else None
 
-    for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
-        sentence = sentence.strip().rstrip(".!?")
-        verb_as = re.match(r"^(?:label|tag|mark|classify|flag|file)\s+", sentence, re.I)
-        if verb_as:
-            pairs = [
-                (name, match.group("def").strip())
-                for match in re.finditer(
-                    rf"(?P<def>(?:(?!\bas\b)[^,])+?)\s+as\s+{_KIND}{_NAME}(?=\s*(?:,|\band\b|$))",
-                    sentence[verb_as.end() :],
-                    re.I,
-                )
-                if (name := accept(match.group("name")))
-            ]
-            if len(pairs) >= 2:
-                found.extend((n, re.sub(r"^(?:,\s*)?(?:and\s+)?", "", d)) for n, d in pairs)
-                continue
-        head, _, tail = sentence.partition(": ")
-        if tail and re.match(rf"{_SAY}\s", tail, re.I) and not read(head):
-            sentence = tail  # "Tag the review: say 'pos' if ..., 'neg' if ..."
-        ends, pending = [], []
-        for piece in re.split(r",\s*|;\s*", sentence):
-            pending.append(re.sub(r"^(?:and|but)\s+", "", piece.strip(), flags=re.I))
-            hit = read_end(", ".join(p for p in pending if p))
-            if hit:
-                ends.append(hit)
-                pending = []
-        if ends:
-            found.extend(ends)
+    verb_as = re.match(r"^(?:label|tag|mark|classify|flag|file)\s+", sentence, re.I)
+    if verb_as:
+        pairs = [
+            (name, match.group("def").strip())
+            for match in re.finditer(
+                rf"(?P<def>(?:(?!\bas\b)[^,])+?)\s+as\s+{_KIND}{_NAME}(?=\s*(?:,|\band\b|$))",
+                sentence[verb_as.end() :],
+                re.I,
+            )
+            if (name := accept(match.group("name")))
+        ]
+        if len(pairs) >= 2:
+            found.extend((n, re.sub(r"^(?:,\s*)?(?:and\s+)?", "", d)) for n, d in pairs)
+            return tuple(found)
+    head, _, tail = sentence.partition(": ")
+    if tail and re.match(rf"{_SAY}\s", tail, re.I) and not read(head):
+        sentence = tail  # "Tag the review: say 'pos' if ..., 'neg' if ..."
+    ends, pending = [], []
+    for piece in re.split(r",\s*|;\s*", sentence):
+        pending.append(re.sub(r"^(?:and|but)\s+", "", piece.strip(), flags=re.I))
+        hit = read_end(", ".join(p for p in pending if p))
+        if hit:
+            ends.append(hit)
+            pending = []
+    if ends:
+        found.extend(ends)
+        return tuple(found)
+    verb, matched_here = "", False
+    for segment in _SEGMENT.split(sentence):
+        segment = re.sub(r"^(?:and|or|then)\s+", "", segment.strip(), flags=re.I)
+        if not segment:
             continue
-        verb, matched_here = "", False
-        for segment in _SEGMENT.split(sentence):
-            segment = re.sub(r"^(?:and|or|then)\s+", "", segment.strip(), flags=re.I)
-            if not segment:
-                continue
-            said = re.match(rf"^{_SAY}\s", segment, re.I)
-            carry = verb and matched_here and not said and not _PROSE_ELSE.match(segment)
-            hit = (read(verb + segment) if carry else None) or read(segment)
-            if hit:
-                found.append(hit)
-                matched_here = True
-                lead = _PROSE_FORMS[0].match(segment) and re.match(rf"^{_SAY}\s+", segment, re.I)
-                verb = lead.group(0) if lead else verb
-            elif matched_here and found:
-                name, definition = found[-1]
-                found[-1] = (name, f"{definition}, {segment}")
-    return found
+        said = re.match(rf"^{_SAY}\s", segment, re.I)
+        carry = verb and matched_here and not said and not _PROSE_ELSE.match(segment)
+        hit = (read(verb + segment) if carry else None) or read(segment)
+        if hit:
+            found.append(hit)
+            matched_here = True
+            lead = _PROSE_FORMS[0].match(segment) and re.match(rf"^{_SAY}\s+", segment, re.I)
+            verb = lead.group(0) if lead else verb
+        elif matched_here and found:
+            name, definition = found[-1]
+            found[-1] = (name, f"{definition}, {segment}")
+    return tuple(found)
 
 
 _NOT_NAMES = frozenset(
@@ -586,7 +602,8 @@ def _read_labels(text: str) -> tuple[list[str], dict[str, str]]:
         definitions.clear()
     for name, definition in table if len(table) >= 2 else []:
         add(name, definition)
-    if _CLASSIFY_CUE.search(text) or _CLASSIFY_ASK.search(text):
+    cued = _cued(text)
+    if cued:
         # A block of two or more "- label: definition" bullets also states a label set.
         bullets = [_LABEL_DEF.match(m.group(1).strip()) for m in map(_BULLET.match, lines) if m]
         pairs = [(_clean_name(b.group(1)), b.group(2).strip()) for b in bullets if b]
@@ -595,7 +612,7 @@ def _read_labels(text: str) -> tuple[list[str], dict[str, str]]:
             for name, definition in pairs:
                 if not stated or name.lower() in stated:
                     add(name, definition)
-    if not labels and (_CLASSIFY_CUE.search(text) or _CLASSIFY_ASK.search(text)):
+    if not labels and cued:
         for name, definition in _any_list(lines):
             add(name, definition)
     # Prose is read in the instructions only: not in delimited data, not in "Text: ..." lines.
@@ -610,6 +627,26 @@ def _read_labels(text: str) -> tuple[list[str], dict[str, str]]:
         for name, definition in prose:
             add(name if named else _unstart(name), definition)
     return labels, definitions
+
+
+# "label\nthe ...": the only way a classification cue can run across a line break.
+_CUE_ACROSS_LINES = re.compile(r"\b(?:label|tag|which)\s*\n", re.I)
+
+
+def _cued(text: str) -> bool:
+    """True when `text` talks about classifying (`_CLASSIFY_CUE` or `_CLASSIFY_ASK`).
+
+    Read line by line with each line's answer cached (the instruction lines repeat around a
+    new input); the whole text is searched only when a cue could span a line break.
+    """
+    if any(_line_cued(line) for line in text.split("\n")):
+        return True
+    return bool(_CUE_ACROSS_LINES.search(text) and _CLASSIFY_ASK.search(text))
+
+
+@lru_cache(maxsize=16_384)
+def _line_cued(line: str) -> bool:
+    return bool(_CLASSIFY_CUE.search(line) or _CLASSIFY_ASK.search(line))
 
 
 def label_definitions(labels: list[str], text: str) -> dict[str, str]:
@@ -629,11 +666,13 @@ def label_definitions(labels: list[str], text: str) -> dict[str, str]:
     return found
 
 
+@lru_cache(maxsize=16_384)
 def _header_rest(line: str) -> str | None:
     """What follows the label-set header on `line`, or None if it has none.
 
     Every header form is tried; a match that starts inside parentheses ("(... either way)")
-    is no header, and of the rest the one listing the most items wins.
+    is no header, and of the rest the one listing the most items wins. Cached per line: a
+    prompt's instruction lines repeat around every new input.
     """
     best: tuple[int, str] | None = None
     for pattern in (_HEADER, _ONE_OF, _CHOOSE, _CLASSIFY_AS, _WHETHER, _IS_IT, _INTO):
@@ -718,7 +757,7 @@ def _stated_labels(messages: list[dict], instructions: str) -> tuple[list[str], 
         listed = any(
             _BULLET.match(line) or _header_rest(line) is not None for line in user.splitlines()
         )
-        named = any(re.match(rf"\W*{re.escape(lab)}\b", user, re.I | re.M) for lab in labels)
+        named = any(_starts_with(lab).match(user) for lab in labels)
         if labels and not listed and not named:
             return labels, definitions
     # Delimited blocks are data, not instructions: read the set without them first.
@@ -726,6 +765,12 @@ def _stated_labels(messages: list[dict], instructions: str) -> tuple[list[str], 
     if not labels:
         labels, definitions = find_labels(instructions)
     return labels, definitions
+
+
+@lru_cache(maxsize=4096)
+def _starts_with(label: str) -> re.Pattern[str]:
+    """Matches a text that begins with `label` (after any punctuation), compiled once."""
+    return re.compile(rf"\W*{re.escape(label)}\b", re.I | re.M)
 
 
 def label_spec(messages: list[dict]) -> LabelSpec | None:
