@@ -6,15 +6,24 @@ a *concept*, recognised in a sentence of the instructions when three things hold
 
 1. the sentence speaks of the concept's topic (a broad, general vocabulary: for JSON output
    "JSON", "object", "keys", "fields", "machine-readable", ...; the full lists are `topic`
-   below and in docs/SIMULATOR.md);
-2. it is shaped like an instruction about the output, not like a statement in the data: it
-   is imperative ("Return ...", "Don't ..."), speaks to the model ("you", "your reply"),
-   states a requirement ("must", "should", "needs", "has to", "may not", "only", "no ...")
-   or is an output header ("Output format: ...");
-3. by meaning (course.sim.meaning), it is closer to the concept's general phrasings
-   (`phrasings`) than to the near-misses (`contrasts`: content-free advice such as "be
-   precise", the opposite request, the same topic stated as a fact) by `margin`, and at
-   least `floor` similar to a phrasing.
+   below and in docs/SIMULATOR.md), and, for personal data and citations, has a `polarity`
+   word (leaving out: a removal verb, "keep/leave ... out", a negated verb of including or
+   showing, "no"/"without"; citing: a verb of naming or marking, an id, number or bracket);
+2. it is shaped like an instruction about the output, not like a statement in the data: one
+   of its clauses is imperative ("Return ...", "Don't ...", "..., so hide ..."), it speaks to
+   the model ("you", "your reply", "the summary"), states a requirement ("must", "should",
+   "needs", "has to", "may not", "only", "no ...") or is an output header ("Output: ...");
+3. by meaning (course.sim.meaning), the sentence or one of its instruction-shaped clauses is
+   at least `floor` similar to one of the concept's general phrasings (`phrasings`) and
+   closer to it than to every near-miss (`contrasts`: content-free advice such as "be
+   precise", a neighbouring task, the topic stated as a fact) by `margin`. When the model
+   cannot read the sentence at all (every similarity below UNREAD, typically a language the
+   English model barely knows), two different topic words decide instead.
+
+Two structural shortcuts: an output template (a format header or "reply with/like/as"
+followed by an object with a key and a colon, `Output format: {"name": "..."}`) asks for
+JSON; an instruction-shaped sentence about sources that shows a citation's form ("[n]",
+"[1]", "[id]") asks for citations.
 
 Only instructions count: the caller passes the system prompt plus the user turn minus its
 delimited data (prompt.instructions_text). Text that is not delimited cannot be told apart
