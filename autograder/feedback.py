@@ -25,7 +25,7 @@ from nbgrader.converters import GenerateFeedback
 from traitlets import Bool, Unicode
 
 from autograder import engine
-from autograder.grading import AuthoredMessages, GradeReport
+from autograder.grading import BUILTIN_EXCEPTIONS, AuthoredMessages, GradeReport
 
 HIDDEN_PLACEHOLDER = "# (hidden tests run here; they are not shown)"
 OUTPUT_HIDDEN = "(output not shown: it was printed after hidden tests ran)\n"
@@ -47,7 +47,9 @@ def _instructors(cell: NotebookNode) -> bool:
 def _inert_markdown(source: str) -> str:
     """Markdown whose raw HTML is shown as text and whose links cannot run script."""
     text = source.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return re.sub(r"(?i)(java|vb)script\s*:", r"\1script&#58;", text)
+    text = text.replace("](", "]\\(")  # no inline links or images: their URLs could run script
+    # Reference-style links: a scheme that runs code is broken up (entities would be decoded).
+    return re.sub(r"(?i)(java|vb)\s*script\s*:|data\s*:", "blocked-scheme-", text)
 
 
 class HideHiddenTests(Preprocessor):
@@ -91,6 +93,8 @@ class HideHiddenTests(Preprocessor):
                     message = "(message hidden: it was raised after hidden tests ran)"
                 ename = output.get("ename", "Error")
                 ename = ename if re.fullmatch(r"[A-Za-z_][\w.]{0,59}", str(ename)) else "Error"
+                if self._hidden_ran and ename not in BUILTIN_EXCEPTIONS:
+                    ename = "Exception"  # a learner's class name is free text
                 output.ename, output.evalue = ename, message
                 if hidden or self._hidden_ran:
                     output.traceback = [f"{ename}: {message}" if message else ename]

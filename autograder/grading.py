@@ -18,6 +18,7 @@ before nbgrader runs, so they are graded against the learner's code.
 from __future__ import annotations
 
 import ast
+import builtins
 import copy
 import json
 import math
@@ -186,6 +187,7 @@ def grade_submission(
     submitted = root / "submitted" / student / module
     submitted.mkdir(parents=True)
     info = sandbox.plan(sandboxed)
+    refused = _refuse_folder(submission_dir, source, student)
     deadline = time.monotonic() + submission_timeout_s
     problems: dict[str, str] = {}
     notes: dict[str, list[str]] = {}
@@ -195,7 +197,7 @@ def grade_submission(
         for name in _notebook_names(source):
             notes[name], flags[name] = [], []
             try:
-                problem = _grade_one(
+                problem = refused or _grade_one(
                     module, student, name, root, submission_dir, notes[name], flags[name],
                     timeout_s=timeout_s, deadline=deadline, sandboxed=sandboxed,
                 )  # fmt: skip
@@ -300,6 +302,19 @@ def _grade_one(
     flags += [f"kernel: {clean_text(flag)}" for flag in record.get("flags", [])]
     if record.get("stopped"):
         notes.append(f"stopped early: {clean_text(record['stopped'])}; what did not run scores 0")
+    return None
+
+
+def _refuse_folder(folder: Path, source: Path, student: str) -> str | None:
+    """Why the submission folder itself cannot be graded, if it cannot (never followed)."""
+    if os.path.islink(folder):
+        return "was not graded: the submission folder is a symbolic link, which is never followed"
+    try:
+        inside = folder.resolve().is_relative_to(source.resolve().parent)
+    except OSError:
+        return "was not graded: the submission folder cannot be read"
+    if inside and student != "reference":
+        return "was not graded: the submission folder is inside the instructor's sources"
     return None
 
 
@@ -526,6 +541,10 @@ _SAFE_MESSAGES = (
     re.compile(r"the kernel died while running this cell"),
 )
 GRADER_ENAMES = ("CellTimeoutError", "NotRun", "DeadKernelError")
+BUILTIN_EXCEPTIONS = frozenset(
+    name for name, value in vars(builtins).items()
+    if isinstance(value, type) and issubclass(value, BaseException)
+)
 
 
 def _literals(source: str) -> set[str]:
@@ -628,6 +647,8 @@ def execution_errors(nb: NotebookNode, source: NotebookNode | None = None) -> li
             ename = clean_text(output.get("ename", "Error"), 60)
             if not re.fullmatch(r"[A-Za-z_][\w.]{0,59}", ename):
                 ename = "Error"
+            if hidden_ran and ename not in BUILTIN_EXCEPTIONS and ename not in GRADER_ENAMES:
+                ename = "Exception"  # a class name is free text the learner chose
             message = clean_text(output.get("evalue", ""), 200)
             full = _ANSI.sub("", str(output.get("evalue", ""))).strip()
             safe = (

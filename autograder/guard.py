@@ -17,6 +17,7 @@ record as JSON in the grader's own folder for the report.
 from __future__ import annotations
 
 import ast
+import builtins
 import contextlib
 import json
 import time
@@ -34,6 +35,10 @@ from traitlets import Float, Integer, List, Unicode
 
 from autograder import kernel_check
 
+BUILTIN_EXCEPTIONS = frozenset(
+    name for name, value in vars(builtins).items()
+    if isinstance(value, type) and issubclass(value, BaseException)
+)
 TIMEOUT_ENAME = "CellTimeoutError"
 NOT_RUN_ENAME = "NotRun"
 CHECK_TIMEOUT_S = 30.0
@@ -201,7 +206,9 @@ class GuardedExecute(Execute):
         if not after_ok:
             return "the kernel was tampered with while it ran"
         if errors:
-            return f"raised {errors[-1].get('ename', 'an error')}"
+            ename = str(errors[-1].get("ename", ""))
+            # A learner's exception class name is free text: only built-in names are repeated.
+            return f"raised {ename}" if ename in BUILTIN_EXCEPTIONS else "raised an exception"
         return "the kernel reported an error"
 
     def _verdict(self, cell: NotebookNode, passed: bool, reason: str | None, held: bool = False):

@@ -187,9 +187,9 @@ class _Visitor(ast.NodeVisitor):
         if name == "get_ipython":
             self.add(node, "reaches the IPython shell (get_ipython())")
         if name in FILE_CALLS and node.args:
-            first = node.args[0]
-            if isinstance(first, ast.Constant) and not _inside_cwd(first.value):
-                self.add(node, f"touches {first.value!r}, outside the working folder ({name})")
+            prefix = _path_prefix(node.args[0])
+            if prefix is not None and not _inside_cwd(prefix):
+                self.add(node, f"touches {prefix[:60]!r}..., outside the working folder ({name})")
         self.generic_visit(node)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
@@ -251,6 +251,19 @@ def _constant_result(func: ast.AST) -> bool:
         return False
     returns = [n for n in ast.walk(func) if isinstance(n, ast.Return)]
     return bool(returns) and all(isinstance(r.value, ast.Constant) for r in returns)
+
+
+def _path_prefix(node: ast.AST) -> str | None:
+    """The literal start of a path argument: a constant, an f-string or a + concatenation."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr) and node.values:
+        first = node.values[0]
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            return first.value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Div):
+        return _path_prefix(node.left)
+    return None
 
 
 def _inside_cwd(value: object) -> bool:
