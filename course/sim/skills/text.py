@@ -31,8 +31,11 @@ _ELISION = re.compile(r"^(?:c|d|j|l|m|n|qu|s|t)'(?=[^\W\d_]{2})")  # French l'an
 _SUFFIXES = ("ingly", "edly", "ings", "ing", "ies", "ied", "ed", "es", "s")
 
 
+@lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
-    """Crude suffix stripping ("charge", "charged", "charging" -> "charg"): good enough to match."""
+    """Crude suffix stripping ("charge", "charged", "charging" -> "charg"): good enough to match.
+
+    Cached: the same few thousand words are stemmed over and over, request after request."""
     for suffix in _SUFFIXES:
         if not word.endswith(suffix) or len(word) - len(suffix) < 3:
             continue
@@ -80,8 +83,14 @@ def prose_sentences(text: str | None) -> list[str]:
 
 def letter_tokens(text: str | None) -> list[str]:
     """Lowercased words of any alphabet ("Rückerstattung", "reembolso"), unstemmed, in order."""
-    found = _LETTERS.findall((text or "").lower().replace("’", "'"))
-    return [_ELISION.sub("", token) for token in found]
+    return list(_letter_tokens(text or ""))
+
+
+@lru_cache(maxsize=8192)
+def _letter_tokens(text: str) -> tuple[str, ...]:
+    """`letter_tokens`, cached per text (a prompt's sentences are read by several skills)."""
+    found = _LETTERS.findall(text.lower().replace("’", "'"))
+    return tuple(_ELISION.sub("", token) for token in found)
 
 
 def first_words(text: str | None, n: int) -> str:
