@@ -15,6 +15,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 from course.errors import ConfigurationError
 from course.models import ModelSpec, catalog
@@ -111,19 +112,26 @@ def truncate_to_tokens(text: str, limit: int) -> str:
     return text[:end]
 
 
+@lru_cache(maxsize=8192)
+def _cached_tokens(text: str) -> int:
+    """`count_tokens` of a text the model reads, memoised: a system prompt, a tool list or a
+    schema is sent again with every input, and counting is a regex pass over all of it."""
+    return count_tokens(text)
+
+
 def input_tokens(request: SimRequest) -> int:
     """Tokens the model reads: every message, earlier tool calls, tool schemas, the JSON schema."""
     total = 0
     for message in request.messages:
-        total += count_tokens(text_of(message))
+        total += _cached_tokens(text_of(message))
         for call in message.get("tool_calls") or []:
             function = call.get("function", {})
             total += count_tokens(function.get("name")) + count_tokens(function.get("arguments"))
     if request.tools:
-        total += count_tokens(json.dumps(request.tools))
+        total += _cached_tokens(json.dumps(request.tools))
     schema = (request.response_format or {}).get("json_schema")
     if schema:
-        total += count_tokens(json.dumps(schema))
+        total += _cached_tokens(json.dumps(schema))
     return total
 
 
