@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from autograder.cohort import cli as cohort_cli
 from autograder.engine import NbgraderError
 from autograder.grading import (
     DEFAULT_SUBMISSION_TIMEOUT_S,
@@ -194,6 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
     reference = commands.add_parser("grade-reference", help="grade the instructor solutions")
     reference.add_argument("module", metavar="MODULE")
     reference.set_defaults(handler=grade_reference_command)
+
+    cohort = commands.add_parser("cohort", help="grade a cohort export (LMS zip or folder)")
+    cohort_cli.add_arguments(cohort, include_source_root=False)
+    cohort.set_defaults(handler=cohort_cli.command)
 
     for command in (check, reference):
         command.add_argument(
