@@ -45,7 +45,7 @@ import random
 import re
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -155,6 +155,12 @@ class _Profile:
     absence: int | None  # index of the absence label, if any
     info: float  # 0..1: how much the definitions say beyond the names
     real_examples: int  # examples that carry words beyond their label's name
+    # `parts` and `words` stacked into one matrix each, with where each label's rows start, so
+    # an input is scored against every label in one product (np.maximum.reduceat per label).
+    parts_all: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    parts_at: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    words_all: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    words_at: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
 
 
 def _name(label: str) -> str:
@@ -271,11 +277,11 @@ def _raw(text: str, profile: _Profile) -> np.ndarray:
     vector = rows[0] - _background_mean()
     vector = vector / max(float(np.linalg.norm(vector)), 1e-9)
     sent = profile.vectors @ vector
-    parts = np.array([float((p @ vector).max()) for p in profile.parts], dtype=np.float32)
+    parts = np.maximum.reduceat(profile.parts_all @ vector, profile.parts_at)
     align = np.zeros(n, dtype=np.float32)
     if tokens:
         token_vectors = rows[1:]
-        grid = np.stack([(token_vectors @ words.T).max(axis=1) for words in profile.words], 1)
+        grid = np.maximum.reduceat(token_vectors @ profile.words_all.T, profile.words_at, axis=1)
         match = np.maximum(grid - MATCH_FLOOR, 0.0) / (1 - MATCH_FLOOR)
         spread = match - match.mean(axis=1, keepdims=True)
         align = spread.sum(axis=0) / math.sqrt(len(tokens))
@@ -330,10 +336,11 @@ def profile_of(spec: LabelSpec) -> _Profile:
     for label in labels:
         own = [text for text, example_label in spec.examples if example_label == label]
         examples.append(_centred(own) if own else None)
+    parts = tuple(_centred(_parts(label, reading)) for label in labels)
     draft = _Profile(
         labels=labels,
         vectors=_centred(texts),
-        parts=tuple(_centred(_parts(label, reading)) for label in labels),
+        parts=parts,
         words=tuple(words),
         lemmas=tuple(_lemma_weights(label, spec) for label in labels),
         examples=tuple(examples),
@@ -342,6 +349,10 @@ def profile_of(spec: LabelSpec) -> _Profile:
         absence=_absence_index(stated) if len(labels) > 1 else None,
         info=definition_info(spec),
         real_examples=real_example_count(spec),
+        parts_all=np.vstack(parts),
+        parts_at=_starts(parts),
+        words_all=np.vstack(words),
+        words_at=_starts(words),
     )
     background = np.stack([_raw(text, draft) for text in BACKGROUND])
     done = _Profile(
@@ -355,6 +366,11 @@ def profile_of(spec: LabelSpec) -> _Profile:
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return done
+
+
+def _starts(blocks: Sequence[np.ndarray]) -> np.ndarray:
+    """Row offsets where each block starts once the blocks are stacked."""
+    return np.cumsum([0, *(len(block) for block in blocks[:-1])]).astype(np.intp)
 
 
 def evidence(text: str, spec: LabelSpec) -> dict[str, float]:
