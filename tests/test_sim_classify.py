@@ -415,6 +415,38 @@ PROSE = [
         "that is late or lost, or a wrong address, goes to shipping.",
         ["billing", "shipping"],
     ),
+    # Routing verbs, queue verbs, ordinals, "one <noun>:", bare "name if" lists, "x otherwise".
+    (
+        "Put it in refunds if the customer wants money back. Put it in delivery if a package "
+        "is late or lost. Put it in login if they cannot sign in.",
+        ["refunds", "delivery", "login"],
+    ),
+    (
+        "You route support emails. Billing takes anything about invoices or charges. Technical "
+        "takes crashes and errors. Sales gets questions about plans and pricing.",
+        ["billing", "technical", "sales"],
+    ),
+    (
+        "Pick one team: Payments (card declines, refunds), Shipping (tracking, delays) or "
+        "Accounts (passwords).",
+        ["Payments", "Shipping", "Accounts"],
+    ),
+    (
+        "The first queue, invoices, is for billing documents. The second queue, outages, is "
+        "for service downtime. The last one, feedback, is for suggestions.",
+        ["invoices", "outages", "feedback"],
+    ),
+    (
+        "Classify the email: work if it is from a colleague or a client, personal if from "
+        "friends or family, promo if it advertises something.",
+        ["work", "personal", "promo"],
+    ),
+    ("Respond with keep if the comment is civil, or remove otherwise.", ["keep", "remove"]),
+    (
+        "Send it to returns if the buyer wants to send the item back. Send it to warranty if "
+        "the item broke within a year. Send it to general otherwise.",
+        ["returns", "warranty", "general"],
+    ),
 ]
 
 
@@ -455,6 +487,9 @@ def test_parenthesised_definitions_are_never_part_of_a_label() -> None:
         "Reply with a short summary and the action items.",
         "Answer as briefly as possible and with care.",
         "Summarise the e-mail below in one sentence.",
+        "Explain it in one line: what broke, why and how to fix it.",
+        "The first step, reading, takes ten minutes. Ask me if you need help.",
+        "Put the summary first, then the details.",
     ],
 )
 def test_prose_that_is_not_a_label_set_states_none(prompt: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -183,6 +184,14 @@ _FILLER_REST = re.compile(
     r"tags?|values?|words?|answers?)?\s*(?:below|listed)?\s*[:.\-]?",
     re.I,
 )
+# "Pick one team: a, b or c", "Each ticket belongs to exactly one desk: ...": a verb of choosing
+# or sorting, then "one <noun>:" and the list.
+_ONE_NOUN = re.compile(
+    r"\b(?:answer|reply|respond|classify|label|categori[sz]e|choose|pick|select|output|return|"
+    r"belongs?|goes|go|falls?|fits?|assign|route|sort|put|file|tag|send)\b[^\n:]*?"
+    r"\b(?:exactly\s+)?(?:one|a\s+single)\s+(?:[\w\-]+\s+)?[\w\-]+\s*:\s*(.*)$",
+    re.I,
+)
 # "Reply with exactly one word: a, b or c" / "Choose from a / b / c" / "Respond with either a or b".
 _CHOOSE = re.compile(
     r"\b(?:answer|reply|respond|output|return|choose|pick|select|classify|label|tag|categori[sz]e)"
@@ -212,12 +221,14 @@ _NAME = r"""[`'"*]*(?P<name>[^\W\d][\w\-]*(?:\s[^\W\d][\w\-]*)?)[`'"*]*"""
 _KIND = r"(?:(?:the\s+)?(?:label|category|class|tag|queue|intent|topic|bucket)\s+)?"
 _SAY = (
     r"(?:use|choose|pick|select|answer|reply(?:\s+with)?|respond(?:\s+with)?|say|output|return|"
-    r"write|go\s+with|assign|reserve|(?:label|tag|mark|classify|call|file|route)"
-    r"(?:\s+(?:it|this|them|the\s+\w+))?(?:\s+(?:as|under|to|in))?|"
+    r"write|go\s+with|assign|reserve|"
+    r"(?:label|tag|mark|classify|call|file|route|put|send|move|place|forward|assign|drop)"
+    r"(?:\s+(?:it|this|them|the\s+\w+))?(?:\s+(?:as|under|to|in|into|on))?|"
     r"the\s+(?:label|category|class|answer|tag|queue)\s+(?:is|should\s+be)|it\s+is|it'?s)"
 )
 _DEFINES = (
-    r"(?:means|covers|is\s+for|are\s+for|is\s+used\s+(?:for|when)|applies\s+(?:to|when)|"
+    r"(?:means|covers|is\s+for|are\s+for|takes|gets|receives|owns|looks\s+after|picks\s+up|"
+    r"catches|collects|is\s+where|(?:is|are)\s+(?:the\s+)?(?:place|home|team|desk|queue)\s+for|is\s+used\s+(?:for|when)|applies\s+(?:to|when)|"
     r"refers\s+to|stands\s+for|captures|should\s+be\s+used\s+(?:for|when)|handles|deals\s+with|"
     r"is\s+about|is\s+(?=anything)|is\s+when|is\s+(?:reserved|meant|intended)\s+for|"
     r"is\s+(?:right|correct|best|appropriate)\s+(?:for|when|if)|"
@@ -268,6 +279,22 @@ _PROSE_ELSE = re.compile(
     rf"(?:\s+(?:is|goes\s+to|gets))?)[,:]?\s+(?:{_SAY}\s+)?{_NAME}$",
     re.I,
 )
+# "..., or remove otherwise", "other for everything else": the fallback named first.
+_ELSE_AFTER = re.compile(
+    rf"^(?:{_SAY}\s+)?{_NAME}\s+(?:otherwise|else|in\s+(?:all\s+)?other\s+cases|"
+    r"for\s+(?:everything|anything)\s+else|for\s+the\s+rest)$",
+    re.I,
+)
+# "The first queue, invoices, is for ...", "The second, software, deals with ...": the
+# ordinal lead is dropped so the rest reads as "invoices is for ...".
+_ORDINAL_LEAD = re.compile(
+    r"^(?:the\s+)?(?:first|second|third|fourth|fifth|sixth|seventh|last|final|next|other)"
+    r"(?:\s+(?!is\b|are\b)[\w\-]+)?\s*,\s*(?P<name>[^\W\d][\w\-]*(?:\s[^\W\d][\w\-]*)?)\s*,\s*",
+    re.I,
+)
+# "work if it is from a colleague, personal if from family": a bare name before "if"/"when",
+# read only when a sentence holds two or more such clauses (one alone is ordinary prose).
+_BARE_IF = re.compile(rf"^(?:and\s+|or\s+)?{_NAME}\s+(?:if|when|whenever|for)\s+(?P<def>.+)$", re.I)
 _SEGMENT = re.compile(
     r"\s*(?:;|,\s*(?:and\s+|or\s+|but\s+)?"
     r"|\s+and\s+(?=(?:\S+\s+){0,3}?\S+\s+(?:for|if|when|whenever)\b))\s*"
@@ -446,6 +473,9 @@ def _prose_sentence(sentence: str, known: tuple[str, ...]) -> tuple[tuple[str, s
     since a prompt's instruction sentences repeat around every new input."""
     found: list[tuple[str, str]] = []
     lower = {k.lower(): k for k in known}
+    ordinal = _ORDINAL_LEAD.match(sentence)
+    if ordinal:  # "The first queue, invoices, is for ..." -> "invoices is for ..."
+        sentence = f"{ordinal.group('name')} {sentence[ordinal.end() :]}"
 
     def accept(name: str) -> str | None:
         name = _clean_name(name)
@@ -463,7 +493,7 @@ def _prose_sentence(sentence: str, known: tuple[str, ...]) -> tuple[tuple[str, s
                 if form is _PROSE_FORMS[3]:  # "Classify as follows: complaints -> negative"
                     definition = definition.split(": ")[-1]
                 return name, definition
-        match = _PROSE_ELSE.match(clause)
+        match = _PROSE_ELSE.match(clause) or _ELSE_AFTER.match(clause)
         if match and (name := accept(match.group("name"))):
             return name, "anything else"
         match = _NAME_IS.match(clause) if known else None
@@ -528,7 +558,12 @@ def _prose_sentence(sentence: str, known: tuple[str, ...]) -> tuple[tuple[str, s
         if not segment:
             continue
         said = re.match(rf"^{_SAY}\s", segment, re.I)
-        carry = verb and matched_here and not said and not _PROSE_ELSE.match(segment)
+        carry = (
+            verb
+            and matched_here
+            and not said
+            and not (_PROSE_ELSE.match(segment) or _ELSE_AFTER.match(segment))
+        )
         hit = (read(verb + segment) if carry else None) or read(segment)
         if hit:
             found.append(hit)
@@ -538,7 +573,27 @@ def _prose_sentence(sentence: str, known: tuple[str, ...]) -> tuple[tuple[str, s
         elif matched_here and found:
             name, definition = found[-1]
             found[-1] = (name, f"{definition}, {segment}")
+    if not found:
+        found.extend(_bare_ifs(sentence, accept))
     return tuple(found)
+
+
+def _bare_ifs(sentence: str, accept: Callable[[str], str | None]) -> list[tuple[str, str]]:
+    """ "work if ..., personal if ..., promo if ...": two or more clauses that each start with a
+    name and "if"/"when"/"for" (after a colon, if there is one); a piece that starts no clause
+    continues the previous definition."""
+    body = sentence.split(": ", 1)[1] if ": " in sentence else sentence
+    pairs: list[tuple[str, str]] = []
+    for piece in re.split(r",\s*|;\s*", body):
+        match = _BARE_IF.match(piece.strip())
+        name = accept(match.group("name")) if match else None
+        if name:
+            pairs.append((name, match.group("def").strip()))
+        elif pairs:
+            pairs[-1] = (pairs[-1][0], f"{pairs[-1][1]}, {piece.strip()}")
+        else:
+            return []
+    return pairs if len(pairs) >= 2 else []
 
 
 _NOT_NAMES = frozenset(
@@ -675,7 +730,7 @@ def _header_rest(line: str) -> str | None:
     prompt's instruction lines repeat around every new input.
     """
     best: tuple[int, str] | None = None
-    for pattern in (_HEADER, _ONE_OF, _CHOOSE, _CLASSIFY_AS, _WHETHER, _IS_IT, _INTO):
+    for pattern in (_HEADER, _ONE_OF, _CHOOSE, _CLASSIFY_AS, _WHETHER, _IS_IT, _INTO, _ONE_NOUN):
         match = pattern.match(line) if pattern in (_HEADER, _IS_IT) else pattern.search(line)
         if not match:
             continue
