@@ -221,9 +221,11 @@ _NAME = r"""[`'"*]*(?P<name>[^\W\d][\w\-]*(?:\s[^\W\d][\w\-]*)?)[`'"*]*"""
 _KIND = r"(?:(?:the\s+)?(?:label|category|class|tag|queue|intent|topic|bucket)\s+)?"
 _SAY = (
     r"(?:use|choose|pick|select|answer|reply(?:\s+with)?|respond(?:\s+with)?|say|output|return|"
-    r"write|go\s+with|assign|reserve|"
-    r"(?:label|tag|mark|classify|call|file|route|put|send|move|place|forward|assign|drop)"
-    r"(?:\s+(?:it|this|them|the\s+\w+))?(?:\s+(?:as|under|to|in|into|on))?|"
+    r"write|go\s+with|assign|reserve|(?:label|tag|mark|classify|call|file|route)"
+    r"(?:\s+(?:it|this|them|the\s+\w+|(?:a|an|each|every|any)\s+\w+))?(?:\s+(?:as|under|to|in))?|"
+    # Verbs that move a message somewhere need the place word: "send it to X", not "send X".
+    r"(?:put|send|move|place|forward|drop)(?:\s+(?:it|this|them|the\s+\w+))?"
+    r"\s+(?:to|in|into|under|on)|"
     r"the\s+(?:label|category|class|answer|tag|queue)\s+(?:is|should\s+be)|it\s+is|it'?s)"
 )
 _DEFINES = (
@@ -671,9 +673,10 @@ def _read_labels(text: str) -> tuple[list[str], dict[str, str]]:
         for name, definition in _any_list(lines):
             add(name, definition)
     # Prose is read in the instructions only: not in delimited data, not in "Text: ..." lines.
+    instructions = undelimited(text)
     kept = [
         line
-        for line in undelimited(text).splitlines()
+        for line in instructions.splitlines()
         if not _INPUT_LINE.match(line) and (not labels or _header_rest(line) is None)
     ]
     prose = _prose("\n".join(kept), labels)
@@ -681,7 +684,85 @@ def _read_labels(text: str) -> tuple[list[str], dict[str, str]]:
         named = bool(labels)
         for name, definition in prose:
             add(name if named else _unstart(name), definition)
+    # An inline list ("... positive, negative or neutral") that holds every name found so far
+    # and more: the set was only partly read (or not at all), so the list is the set.
+    listed = _inline_list("\n".join(kept))
+    if len(listed) >= 2 and {lab.lower() for lab in labels} < {n.lower() for n in listed}:
+        for name in listed:
+            add(name)
+        order = {name.lower(): i for i, name in enumerate(listed)}
+        labels.sort(key=lambda lab: order.get(lab.lower(), len(order)))
     return labels, definitions
+
+
+# "a, b, c or d" / "a, b and c" (three or more), or "a or b" after a word that asks to choose.
+_LIST_RUN = re.compile(
+    r"(?<![\w\-'])((?:[`'\"*]?[^\W\d][\w\-]*[`'\"*]?,\s+){1,11}"
+    r"[`'\"*]?[^\W\d][\w\-]*[`'\"*]?,?\s+(?:or|and)\s+[`'\"*]?[^\W\d][\w\-]*[`'\"*]?)"
+    r"(?![\w\-])"
+)
+_PAIR_RUN = re.compile(
+    r"\b(?:between|either|whether|if\s+(?:it|this)(?:'s|\s+is)|is\s+it|as)\s+"
+    r"([`'\"*]?[^\W\d][\w\-]*[`'\"*]?\s+(?:or|and)\s+[`'\"*]?[^\W\d][\w\-]*[`'\"*]?)"
+    r"(?![\w\-])",
+    re.I,
+)
+# Words that, inside a list, show it is a list of things rather than a set of labels.
+_LIST_STOP = frozenset({"the", "a", "an", "it", "this", "that", "you", "they", "we", "i"})
+
+
+def _inline_list(instructions: str) -> list[str]:
+    """The longest list of one-word names in an instruction sentence that asks for a choice.
+
+    Only lists of three or more (or a pair after "between", "either", "whether", "is it"); a
+    sentence counts when it is cued (classify, label, category, sentiment, intent, one of) or
+    asks a question of choice (which, whether, decide, tell me, is it). Names keep their
+    spelling; snake_case and kebab-case names count as one word."""
+    best: tuple[str, ...] = ()
+    for sentence in _PROSE_SENTENCE.split(instructions):
+        names = _sentence_list(sentence)
+        if len(names) > len(best):
+            best = names
+    return list(best)
+
+
+@lru_cache(maxsize=16_384)
+def _sentence_list(sentence: str) -> tuple[str, ...]:
+    """`_inline_list` of one sentence (cached: instruction sentences repeat)."""
+    if not (_line_cued(sentence) or _CHOICE_ASK.search(sentence)):
+        return ()
+    best: list[str] = []
+    for pattern in (_LIST_RUN, _PAIR_RUN):
+        for match in pattern.finditer(sentence):
+            if not _LIST_END.match(sentence, match.end()):
+                continue  # "which steps, tools and people are needed": a list inside a clause
+            if not _LIST_LEAD.search(sentence[: match.start()]):
+                continue  # "a review of a restaurant, hotel or product": things, not labels
+            parts = re.split(r",\s*(?:or\s+|and\s+)?|\s+(?:or|and)\s+", match.group(1))
+            names = [_clean_name(part) for part in parts]
+            if any(not n or n.lower() in _LIST_STOP or n.lower() in _NOT_NAMES for n in names):
+                continue
+            if len(names) > len(best):
+                best = names
+    return tuple(best)
+
+
+# A choice list follows a colon, a bracket or a word that introduces values ("is", "be", "as",
+# "between", "about"), never a determiner or an ordinary preposition ("of a", "for the").
+_LIST_LEAD = re.compile(
+    r"(?:[:(\u2014\u2013]|\s-|\b(?:is|are|be|was|as|between|either|whether|into|about|from|"
+    r"among|sounds|seems|reads))\s*[`'\"*]?$",
+    re.I,
+)
+# A choice list ends its clause: then only a closing bracket or quote, punctuation, the end.
+_LIST_END = re.compile(r"""[)\]'"`*]?\s*(?:[.;:!?)]|$)""")
+
+
+_CHOICE_ASK = re.compile(
+    r"\b(?:which|whether|decide|tell\s+me|is\s+it|choose|pick|select|between|either|"
+    r"sentiment|topic|category|label|intent|tag|queue)\b",
+    re.I,
+)
 
 
 # "label\nthe ...": the only way a classification cue can run across a line break.
