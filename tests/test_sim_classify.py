@@ -321,6 +321,20 @@ def test_every_layout_states_the_exact_label_set(layout: str, set_name: str) -> 
             "answer delivery.",
             ["refund", "delivery"],
         ),
+        # An inline choice list that ends a sentence asking for a choice.
+        (
+            "Decide if the review is positive, negative or neutral.",
+            ["positive", "negative", "neutral"],
+        ),
+        (
+            "Read the headline and tell me if it's about sports, politics, technology, health "
+            "or business.",
+            ["sports", "politics", "technology", "health", "business"],
+        ),
+        (
+            "Give me the sentiment (positive, negative or neutral) of the review.",
+            ["positive", "negative", "neutral"],
+        ),
     ],
 )
 def test_other_ways_people_write_a_label_set(prompt: str, labels: list[str]) -> None:
@@ -447,6 +461,16 @@ PROSE = [
         "the item broke within a year. Send it to general otherwise.",
         ["returns", "warranty", "general"],
     ),
+    (
+        "If the reviewer is happy, the answer is positive. When they are upset, it's negative. "
+        "Otherwise, neutral.",
+        ["positive", "negative", "neutral"],
+    ),
+    (
+        "Give each story a topic. Stories about games and players belong under sports. "
+        "Elections and laws go under politics. Phones and apps fall under technology.",
+        ["sports", "politics", "technology"],
+    ),
 ]
 
 
@@ -490,6 +514,8 @@ def test_parenthesised_definitions_are_never_part_of_a_label() -> None:
         "Explain it in one line: what broke, why and how to fix it.",
         "The first step, reading, takes ten minutes. Ask me if you need help.",
         "Put the summary first, then the details.",
+        "Write a short review of a restaurant, hotel or museum you liked.",
+        "Which steps, tools and people are needed for the move?",
     ],
 )
 def test_prose_that_is_not_a_label_set_states_none(prompt: str) -> None:

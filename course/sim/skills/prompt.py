@@ -249,6 +249,7 @@ _PROSE_FORMS = (
     ),
     re.compile(
         r"^(?P<def>.+?)\s+(?:goes\s+to|go\s+to|should\s+go\s+to|belongs?\s+(?:in|to)|counts?\s+as|"
+        r"(?:go(?:es)?|belongs?|falls?|fits?|sits?|should\s+go)\s+(?:under|into|in|with)|"
         r"gets?|means|(?:should\s+be|is|are)\s+(?:labell?ed|tagged|marked|classified|filed)"
         r"(?:\s+(?:as|under))?"
         rf"|->|=>|→)\s+{_KIND}{_NAME}$",
@@ -527,6 +528,9 @@ def _prose_sentence(sentence: str, known: tuple[str, ...]) -> tuple[tuple[str, s
         name = accept(match.group("name"))
         return (name, match.group("def").strip()) if name and (known or " " not in name) else None
 
+    fallback = _PROSE_ELSE.match(sentence)  # "Otherwise, neutral": before the comma split
+    if fallback and (name := accept(fallback.group("name"))):
+        return ((name, "anything else"),)
     verb_as = re.match(r"^(?:label|tag|mark|classify|flag|file)\s+", sentence, re.I)
     if verb_as:
         pairs = [
