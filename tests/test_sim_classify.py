@@ -321,6 +321,18 @@ def test_every_layout_states_the_exact_label_set(layout: str, set_name: str) -> 
             "answer delivery.",
             ["refund", "delivery"],
         ),
+        # A default named first, the other names in brackets after their descriptions.
+        (
+            "Moderate this post. It's safe unless it harasses someone (harassment), sells "
+            "something (spam) or threatens violence (violent_threat).",
+            ["safe", "harassment", "spam", "violent_threat"],
+        ),
+        # Identifier-style names: the ones a sentence did not define still join the set.
+        (
+            "Use card_lost when a card is missing. If they want to send money, money_transfer. "
+            "Use balance when they ask how much they have.",
+            ["card_lost", "balance", "money_transfer"],
+        ),
         # An inline choice list that ends a sentence asking for a choice.
         (
             "Decide if the review is positive, negative or neutral.",

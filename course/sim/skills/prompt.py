@@ -295,6 +295,17 @@ _ORDINAL_LEAD = re.compile(
     r"(?:\s+(?!is\b|are\b)[\w\-]+)?\s*,\s*(?P<name>[^\W\d][\w\-]*(?:\s[^\W\d][\w\-]*)?)\s*,\s*",
     re.I,
 )
+# "It's safe unless ...", "Everything is ok unless ...": the fallback label first.
+_UNLESS = re.compile(
+    rf"^(?:it\s+is|it'?s|(?:everything|anything|the\s+\w+|this)\s+(?:is|counts\s+as))\s+"
+    rf"{_KIND}{_NAME}\s+unless\s+",
+    re.I,
+)
+# "... harasses someone (harassment), sells something (spam) or ...": a description, then the
+# name alone in brackets.
+_PAREN_NAMED = re.compile(
+    r"(?P<def>[^,;()]+?)\s*\(\s*[`'\"*]?(?P<name>[^\W\d][\w\-]*)[`'\"*]?\s*\)"
+)
 # "work if it is from a colleague, personal if from family": a bare name before "if"/"when",
 # read only when a sentence holds two or more such clauses (one alone is ordinary prose).
 _BARE_IF = re.compile(rf"^(?:and\s+|or\s+)?{_NAME}\s+(?:if|when|whenever|for)\s+(?P<def>.+)$", re.I)
@@ -531,6 +542,17 @@ def _prose_sentence(sentence: str, known: tuple[str, ...]) -> tuple[tuple[str, s
     fallback = _PROSE_ELSE.match(sentence)  # "Otherwise, neutral": before the comma split
     if fallback and (name := accept(fallback.group("name"))):
         return ((name, "anything else"),)
+    default = _UNLESS.match(sentence)  # "It's safe unless it insults someone (insult), ..."
+    if default and (name := accept(default.group("name"))):
+        found.append((name, "anything else"))
+        sentence = sentence[default.end() :]
+    named = [
+        (name, _clean_name(match.group("def")))
+        for match in _PAREN_NAMED.finditer(sentence)
+        if (name := accept(match.group("name")))
+    ]
+    if len(named) >= 2 or (found and named):
+        return (*found, *named)
     verb_as = re.match(r"^(?:label|tag|mark|classify|flag|file)\s+", sentence, re.I)
     if verb_as:
         pairs = [
@@ -688,6 +710,14 @@ def _read_labels(text: str) -> tuple[list[str], dict[str, str]]:
         named = bool(labels)
         for name, definition in prose:
             add(name if named else _unstart(name), definition)
+    if any("_" in lab for lab in labels):
+        # Names written as identifiers (card_lost, money_transfer): every other identifier in
+        # the instructions is a name of the same set, even where its sentence was not read.
+        for sentence in _PROSE_SENTENCE.split("\n".join(kept)):
+            for token in _IDENTIFIER.findall(sentence):
+                if token.lower() not in {lab.lower() for lab in labels}:
+                    rest = re.sub(rf"\W*\b{re.escape(token)}\b\W*", " ", sentence).strip()
+                    add(token, rest)
     # An inline list ("... positive, negative or neutral") that holds every name found so far
     # and more: the set was only partly read (or not at all), so the list is the set.
     listed = _inline_list("\n".join(kept))
@@ -699,6 +729,7 @@ def _read_labels(text: str) -> tuple[list[str], dict[str, str]]:
     return labels, definitions
 
 
+_IDENTIFIER = re.compile(r"(?<![\w\-])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+(?![\w\-])")
 # "a, b, c or d" / "a, b and c" (three or more), or "a or b" after a word that asks to choose.
 _LIST_RUN = re.compile(
     r"(?<![\w\-'])((?:[`'\"*]?[^\W\d][\w\-]*[`'\"*]?,\s+){1,11}"
