@@ -333,6 +333,12 @@ def test_every_layout_states_the_exact_label_set(layout: str, set_name: str) -> 
             "Use balance when they ask how much they have.",
             ["card_lost", "balance", "money_transfer"],
         ),
+        # One word given a list of things, sentence after sentence, in a prompt asking for a tag.
+        (
+            "Tag the headline with its section. Sports is matches, teams and athletes. Politics "
+            "is governments and elections. Technology is software, gadgets and the internet.",
+            ["sports", "politics", "technology"],
+        ),
         # An inline choice list that ends a sentence asking for a choice.
         (
             "Decide if the review is positive, negative or neutral.",
@@ -528,6 +534,7 @@ def test_parenthesised_definitions_are_never_part_of_a_label() -> None:
         "Put the summary first, then the details.",
         "Write a short review of a restaurant, hotel or museum you liked.",
         "Which steps, tools and people are needed for the move?",
+        "Summarise this: Delivery is late and slow. Support is rude and unhelpful.",
     ],
 )
 def test_prose_that_is_not_a_label_set_states_none(prompt: str) -> None:

@@ -706,6 +706,17 @@ def _read_labels(text: str) -> tuple[list[str], dict[str, str]]:
         if not _INPUT_LINE.match(line) and (not labels or _header_rest(line) is None)
     ]
     prose = _prose("\n".join(kept), labels)
+    if not labels and (cued or _CHOICE_ASK.search(text)):
+        # "Sports is matches, teams and athletes. Politics is ...": in a prompt that asks for a
+        # label, sentences that give one word a list of things define that word; preferred
+        # when they name more labels than the other prose readings.
+        subjects = [
+            pair
+            for sentence in _PROSE_SENTENCE.split("\n".join(kept))
+            if (pair := _subject_list(sentence.strip().rstrip(".!?")))
+        ]
+        if len(subjects) >= 2 and len(subjects) > len(prose):
+            prose = subjects
     if labels or len(prose) >= 2:
         named = bool(labels)
         for name, definition in prose:
@@ -727,6 +738,25 @@ def _read_labels(text: str) -> tuple[list[str], dict[str, str]]:
         order = {name.lower(): i for i, name in enumerate(listed)}
         labels.sort(key=lambda lab: order.get(lab.lower(), len(order)))
     return labels, definitions
+
+
+_SUBJECT_LIST = re.compile(
+    rf"^{_KIND}{_NAME}\s+(?:is|are|means|covers)\s+(?P<def>[^.;:]+?(?:,|\band\b|\bor\b)[^.;:]+)$",
+    re.I,
+)
+
+
+@lru_cache(maxsize=16_384)
+def _subject_list(sentence: str) -> tuple[str, str] | None:
+    """("sports", "matches, teams and athletes") from "Sports is matches, teams and athletes";
+    a one-word subject only, never a determiner or a word that is no name."""
+    match = _SUBJECT_LIST.match(sentence)
+    if not match:
+        return None
+    name = _clean_name(match.group("name"))
+    if " " in name or name.lower() in _NOT_NAMES or _DETERMINER.match(name + " "):
+        return None
+    return _unstart(name), match.group("def").strip()
 
 
 _IDENTIFIER = re.compile(r"(?<![\w\-])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+(?![\w\-])")
