@@ -363,7 +363,7 @@ def _split_labelled(raw: str) -> list[tuple[str, str]]:
     return list(_split_labelled_cached(raw))
 
 
-@lru_cache(maxsize=16_384)
+@lru_cache(maxsize=4096)
 def _split_labelled_cached(raw: str) -> tuple[tuple[str, str], ...]:
     raw = _first_sentence(raw.strip()).rstrip(".")
     if raw[:1] in "[{" and raw[-1:] in "]}":
@@ -481,7 +481,7 @@ def _prose(text: str, known: list[str]) -> list[tuple[str, str]]:
 _PROSE_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
-@lru_cache(maxsize=16_384)
+@lru_cache(maxsize=4096)
 def _prose_sentence(sentence: str, known: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     """The definitions one sentence gives (see `_prose`); cached per sentence and label set,
     since a prompt's instruction sentences repeat around every new input."""
@@ -746,7 +746,7 @@ _SUBJECT_LIST = re.compile(
 )
 
 
-@lru_cache(maxsize=16_384)
+@lru_cache(maxsize=4096)
 def _subject_list(sentence: str) -> tuple[str, str] | None:
     """("sports", "matches, teams and athletes") from "Sports is matches, teams and athletes";
     a one-word subject only, never a determiner or a word that is no name."""
@@ -791,7 +791,7 @@ def _inline_list(instructions: str) -> list[str]:
     return list(best)
 
 
-@lru_cache(maxsize=16_384)
+@lru_cache(maxsize=4096)
 def _sentence_list(sentence: str) -> tuple[str, ...]:
     """`_inline_list` of one sentence (cached: instruction sentences repeat)."""
     if not (_line_cued(sentence) or _CHOICE_ASK.search(sentence)):
@@ -845,7 +845,7 @@ def _cued(text: str) -> bool:
     return bool(_CUE_ACROSS_LINES.search(text) and _CLASSIFY_ASK.search(text))
 
 
-@lru_cache(maxsize=16_384)
+@lru_cache(maxsize=4096)
 def _line_cued(line: str) -> bool:
     return bool(_CLASSIFY_CUE.search(line) or _CLASSIFY_ASK.search(line))
 
@@ -867,7 +867,7 @@ def label_definitions(labels: list[str], text: str) -> dict[str, str]:
     return found
 
 
-@lru_cache(maxsize=16_384)
+@lru_cache(maxsize=4096)
 def _header_rest(line: str) -> str | None:
     """What follows the label-set header on `line`, or None if it has none.
 
