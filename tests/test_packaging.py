@@ -1,4 +1,4 @@
-"""pyproject.toml and environment.yml must install the same thing (with the dev and cohort extras)."""
+"""pyproject.toml and environment.yml install the same thing (with the dev and cohort extras)."""
 
 from __future__ import annotations
 
