@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 MODULE ?= module1_llm_features
 
-.PHONY: setup demo test lint lab release check bench serve clean
+.PHONY: setup demo test lint lab release check cohort bench serve clean
 
 setup: $(VENV)/.installed ## create .venv and install the course (idempotent)
 
@@ -30,6 +30,9 @@ release: setup ## regenerate the student notebooks from autograder/source
 
 check: setup ## grade your own copy of a module: make check MODULE=module1_llm_features
 	$(BIN)/python -m autograder check $(MODULE)
+
+cohort: setup ## grade a cohort: make cohort MODULE=... SUBMISSIONS=export.zip [ARGS="--workers 2"]
+	$(BIN)/python -m autograder cohort $(MODULE) $(SUBMISSIONS) $(ARGS)
 
 bench: setup ## simulator throughput, notebook times, faiss sweep, eval-harness throughput
 	$(BIN)/python benchmarks/run_benchmarks.py
