@@ -10,91 +10,54 @@ from __future__ import annotations
 
 import pytest
 
-_CLASSIFY = (
-    "accuracy {s} / {l} (sim-small / sim-large) against 0.70 / 0.85: the static embedding "
-    "model reads topics well, sentiment and abuse poorly"
-)
-_OFF_LABEL = "off-label replies 0.029 against 0.02, all in one prose label set that is not parsed"
+_TIERS = ("sim-small", "sim-large")
+# Measured with `python -m tests.sim_realism.report` (sim-small, sim-large).
+_LAYOUT_ACCURACY = {
+    "bullets": (0.659, 0.699),
+    "prose": (0.453, 0.467),
+    "parentheses": (0.648, 0.659),
+    "table": (0.645, 0.680),
+    "yaml": (0.677, 0.685),
+    "json_schema": (0.680, 0.675),
+    "one_of": (0.531, 0.523),
+}
+_PARAPHRASE_MEDIAN = {
+    "label_definitions": (0.53, 0.56),
+    "few_shot_examples": (0.47, 0.67),
+    "tool_descriptions": (0.53, 0.56),
+}
 _EXTRACT = (
     "every field right 0.733 / 0.789 against 0.85 / 0.95: yes/no fields stated in Spanish or "
     "German, 'has been settled' for paid, 'has to be paid by' read as paid, 'der Firma X GmbH'"
 )
-_PARAPHRASE = "paraphrase median ratio {s} / {l} (sim-small / sim-large) against 0.70"
+_OFF_LABEL = "off-label replies 0.029 against 0.02, all in one prose label set that is not parsed"
 
-KNOWN_GAPS: dict[str, str] = {
-    "test_unambiguous_inputs_are_classified_right_in_every_layout[sim-small-bullets]": (
-        "bullets: " + _CLASSIFY.format(s="0.659", l="0.699")
-    ),
-    "test_unambiguous_inputs_are_classified_right_in_every_layout[sim-small-prose]": (
-        "prose: "
-        + _CLASSIFY.format(s="0.453", l="0.467")
-        + "; one of five prose label sets still parses as no set"
-    ),
-    "test_unambiguous_inputs_are_classified_right_in_every_layout[sim-small-parentheses]": (
-        "parentheses: " + _CLASSIFY.format(s="0.648", l="0.659")
-    ),
-    "test_unambiguous_inputs_are_classified_right_in_every_layout[sim-small-table]": (
-        "table: " + _CLASSIFY.format(s="0.645", l="0.680")
-    ),
-    "test_unambiguous_inputs_are_classified_right_in_every_layout[sim-small-yaml]": (
-        "yaml: " + _CLASSIFY.format(s="0.677", l="0.685")
-    ),
-    "test_unambiguous_inputs_are_classified_right_in_every_layout[sim-small-json_schema]": (
-        "json_schema: " + _CLASSIFY.format(s="0.680", l="0.675")
-    ),
-    "test_unambiguous_inputs_are_classified_right_in_every_layout[sim-small-one_of]": (
-        "one_of: " + _CLASSIFY.format(s="0.531", l="0.523")
-    ),
-    "test_unambiguous_inputs_are_classified_right_in_every_layout[sim-large-bullets]": (
-        "bullets: " + _CLASSIFY.format(s="0.659", l="0.699")
-    ),
-    "test_unambiguous_inputs_are_classified_right_in_every_layout[sim-large-prose]": (
-        "prose: "
-        + _CLASSIFY.format(s="0.453", l="0.467")
-        + "; one of five prose label sets still parses as no set"
-    ),
-    "test_unambiguous_inputs_are_classified_right_in_every_layout[sim-large-parentheses]": (
-        "parentheses: " + _CLASSIFY.format(s="0.648", l="0.659")
-    ),
-    "test_unambiguous_inputs_are_classified_right_in_every_layout[sim-large-table]": (
-        "table: " + _CLASSIFY.format(s="0.645", l="0.680")
-    ),
-    "test_unambiguous_inputs_are_classified_right_in_every_layout[sim-large-yaml]": (
-        "yaml: " + _CLASSIFY.format(s="0.677", l="0.685")
-    ),
-    "test_unambiguous_inputs_are_classified_right_in_every_layout[sim-large-json_schema]": (
-        "json_schema: " + _CLASSIFY.format(s="0.680", l="0.675")
-    ),
-    "test_unambiguous_inputs_are_classified_right_in_every_layout[sim-large-one_of]": (
-        "one_of: " + _CLASSIFY.format(s="0.531", l="0.523")
-    ),
-    "test_replies_are_always_one_of_the_labels[sim-small]": _OFF_LABEL,
-    "test_replies_are_always_one_of_the_labels[sim-large]": _OFF_LABEL,
-    "test_every_field_is_extracted_right[sim-small]": _EXTRACT,
-    "test_every_field_is_extracted_right[sim-large]": _EXTRACT,
-    "test_paraphrases_keep_the_documented_effect[label_definitions-sim-small]": (
-        "label definitions: " + _PARAPHRASE.format(s="0.53", l="0.56")
-    ),
-    "test_paraphrases_keep_the_documented_effect[label_definitions-sim-large]": (
-        "label definitions: " + _PARAPHRASE.format(s="0.53", l="0.56")
-    ),
-    "test_paraphrases_keep_the_documented_effect[few_shot_examples-sim-small]": (
-        "few-shot examples: " + _PARAPHRASE.format(s="0.47", l="0.67")
-    ),
-    "test_paraphrases_keep_the_documented_effect[few_shot_examples-sim-large]": (
-        "few-shot examples: " + _PARAPHRASE.format(s="0.47", l="0.67")
-    ),
-    "test_paraphrases_keep_the_documented_effect[tool_descriptions-sim-small]": (
-        "tool descriptions: " + _PARAPHRASE.format(s="0.53", l="0.56")
-    ),
-    "test_paraphrases_keep_the_documented_effect[tool_descriptions-sim-large]": (
-        "tool descriptions: " + _PARAPHRASE.format(s="0.53", l="0.56")
-    ),
-    "test_content_free_prompts_get_little_of_the_effect[few_shot_examples-sim-large]": (
+
+def _known_gaps() -> dict[str, str]:
+    gaps: dict[str, str] = {}
+    for layout, (small, large) in _LAYOUT_ACCURACY.items():
+        reason = (
+            f"{layout}: accuracy {small} / {large} (sim-small / sim-large) against 0.70 / 0.85; "
+            "the static embedding model reads topics well, sentiment and abuse poorly"
+        )
+        for tier in _TIERS:
+            name = f"test_unambiguous_inputs_are_classified_right_in_every_layout[{tier}-{layout}]"
+            gaps[name] = reason
+    for technique, (small, large) in _PARAPHRASE_MEDIAN.items():
+        reason = f"{technique}: paraphrase median ratio {small} / {large} against 0.70"
+        for tier in _TIERS:
+            gaps[f"test_paraphrases_keep_the_documented_effect[{technique}-{tier}]"] = reason
+    for tier in _TIERS:
+        gaps[f"test_replies_are_always_one_of_the_labels[{tier}]"] = _OFF_LABEL
+        gaps[f"test_every_field_is_extracted_right[{tier}]"] = _EXTRACT
+    gaps["test_content_free_prompts_get_little_of_the_effect[few_shot_examples-sim-large]"] = (
         "content-free few-shot examples keep 0.22 of the effect on sim-large against 0.20 "
         "(the effect itself is 0.31 +- 0.07, so this ratio is noisy)"
-    ),
-}
+    )
+    return gaps
+
+
+KNOWN_GAPS = _known_gaps()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
