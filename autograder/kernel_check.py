@@ -122,6 +122,9 @@ def _check(nonce, roots):
     function_type = types.FunctionType
     builtin_function = types.BuiltinFunctionType
     helper_owners = {"operator", "builtins", "math", "cmath"}
+    comparison_helpers = {"eq", "ne", "lt", "le", "gt", "ge", "is_", "is_not", "not_", "truth",
+                          "contains", "and_", "or_", "xor", "isclose", "bool", "callable",
+                          "isinstance", "issubclass", "hasattr", "all", "any"}
     wrapper_types = (functools.partial, types.MethodType, staticmethod, classmethod)
     plain_types = {types.BuiltinFunctionType, types.ModuleType, int, float, str, bytes, bool,
                    type(None), dict, list, tuple, set, frozenset, types.WrapperDescriptorType,
@@ -141,8 +144,11 @@ def _check(nonce, roots):
             if kind is builtin_function and not key.startswith("_"):
                 # A comparison helper swapped for a C function of another name
                 # (numpy.allclose = operator.is_not): C code, but not this module's.
+                # Only helpers that can answer a comparison count: installed modules alias
+                # others at import (six.exec_ = builtins.exec, six.indexbytes = getitem).
                 owner = str(getattr(value, "__module__", None) or "").lstrip("_")
-                if owner in helper_owners and value.__name__ != key and modname != owner:
+                if (owner in helper_owners and value.__name__ != key and modname != owner
+                        and value.__name__ in comparison_helpers):
                     out["planted"].append(f"{modname}.{key} = {owner}.{value.__name__}")
                 continue
             if kind in plain_types or key.startswith("__"):
@@ -308,6 +314,10 @@ def compare_raw(baseline: dict, current: dict) -> StateVerdict:
         if name.startswith("events."):
             added = [e for e in added if not _benign(e)]
             removed = [e for e in removed if not _benign(e)]
+        if name in ("sys.meta_path", "sys.path_hooks"):
+            # Installed libraries add importers when imported (six, setuptools); only an
+            # importer defined by learner code (ident ends in #L) is evidence.
+            added = [e for e in added if not e.endswith("#I")]
         for entry in added:
             verdict.tampered.append(f"{name}: added {entry.split('#')[0]}")
         for entry in removed:

@@ -429,3 +429,16 @@ def test_memory_is_capped_for_the_whole_process_tree(release, tmp_path):
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     survived = int(text.split("SURVIVED", 1)[1].split()[0])
     assert survived <= 1  # 4 x 2 GB cannot all fit in the tree's 4 GB
+
+
+def test_installed_libraries_that_alias_builtins_or_add_importers_are_not_tampering(
+    release, tmp_path
+):
+    """six adds a meta-path importer and aliases builtins (exec_, print_) when imported."""
+    code = (
+        "def squares(n):\n"
+        "    import six\n\n"
+        "    return [int(six.text_type(i * i)) for i in range(n)]\n"
+    )
+    report = grade(submission(release, tmp_path / "s", code), tmp_path)
+    assert report.auto_score == 3.0 and not report.flagged, report.flags
