@@ -379,10 +379,11 @@ class SandboxKernelManager(AsyncKernelManager):
                 args += ["--symlink", os.readlink(f"/{link}"), f"/{link}"]
             elif Path(f"/{link}").is_dir():
                 args += ["--ro-bind", f"/{link}", f"/{link}"]
+        # The private /tmp first: a checkout or venv under /tmp (a CI clone) is bound on top.
+        args += ["--perms", "1777", "--size", str(TMP_SIZE), "--tmpfs", "/tmp"]
         for root in readable_roots():
             args += [*_dirs_for(root), "--ro-bind", str(root), str(root)]
         args += ["--proc", "/proc", "--dev", "/dev"]
-        args += ["--perms", "1777", "--size", str(TMP_SIZE), "--tmpfs", "/tmp"]
         args += [*_dirs_for(Path(INSIDE_HOME)), "--bind", str(self.home_dir), INSIDE_HOME]
         args += ["--bind", str(self.work_dir), INSIDE_WORK]
         args += [*_dirs_for(self.run_dir), "--bind", str(self.run_dir), str(self.run_dir)]

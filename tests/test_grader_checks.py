@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+import sys
+from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook, new_output
@@ -121,3 +124,21 @@ def test_only_designed_messages_count_as_authored():
     assert "public example" in messages  # visible anyway
     assert "hidden expected answer 42" not in messages  # hidden data is never echoed back
     assert "anything the learner made up" not in messages
+
+
+def test_a_checkout_under_tmp_stays_visible_in_the_sandbox(tmp_path, monkeypatch):
+    """The kernel's private /tmp is mounted before the read-only roots, not over them.
+
+    CI may clone the repository (and build its venv) under /tmp; a tmpfs mounted after the
+    roots hid them and every kernel died before it started.
+    """
+    from autograder import sandbox
+
+    root_under_tmp = Path("/tmp/a-checkout/.venv")
+    monkeypatch.setattr(sandbox, "readable_roots", lambda: [root_under_tmp])
+    manager = sandbox.SandboxKernelManager(sandbox_root=str(tmp_path / "box"))
+    args = manager._bwrap(sys.executable)
+    shutil.rmtree(manager.run_dir, ignore_errors=True)
+    tmpfs = args.index("--tmpfs")
+    bind = args.index(str(root_under_tmp))
+    assert args[tmpfs + 1] == "/tmp" and tmpfs < bind, args
