@@ -324,7 +324,11 @@ class Harness:
         if case["flow"] == "reference":
             return REFERENCE, source_root
         else:
-            shutil.copytree(CASES_DIR / case["name"] / "submission", folder, symlinks=True)
+            committed = CASES_DIR / case["name"] / "submission"
+            if committed.is_dir():
+                shutil.copytree(committed, folder, symlinks=True)
+            else:  # git keeps no empty folder: a case made only by its setup steps
+                folder.mkdir(parents=True)
         tokens = {"@@MARKER@@": marker, "@@LOOT@@": str(loot), "@@PORT@@": str(port),
                   "@@USOCK@@": usock}
         for path in folder.rglob("*"):
@@ -748,9 +752,8 @@ def test_corpus_is_complete_and_each_case_is_a_notebook_or_a_folder() -> None:
     assert len(names) >= 40
     for name in names:
         case = load_case(name)
-        submission = CASES_DIR / name / "submission"
-        assert submission.is_dir(), name
-        notebooks = list(submission.glob("*.ipynb"))
+        submission = CASES_DIR / name / "submission"  # absent in a clone when it is empty
+        notebooks = list(submission.glob("*.ipynb")) if submission.is_dir() else []
         if case["flow"] in ("plain", "neighbour", "poison_source") and not any(
             kind == "fifo" or rel.endswith(".ipynb") for kind, rel, _ in case["setup"]
         ):
