@@ -175,14 +175,7 @@ def tests_renamed_and_faked(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def deeply_nested(nb: nbformat.NotebookNode) -> str:
-    """The notebook's JSON with a metadata value nested 100 000 lists deep."""
-    text = json.dumps(nb)
-    return text[:-1] + ', "deep": ' + "[" * 100_000 + "]" * 100_000 + "}"
-
-
 TRANSFORMS = {"tests_disarmed": tests_disarmed, "tests_renamed_and_faked": tests_renamed_and_faked}
-RAW_TRANSFORMS = {"deeply_nested": deeply_nested}
 
 # name -> case description. Keys:
 #   fixture      fixture_module (tests/fixtures/source) or calc_module (hostile/fixture_source)
@@ -317,7 +310,7 @@ CASE_SPECS: dict[str, dict] = {
         "transform": "tests_renamed_and_faked",
         "about": "real tests renamed to plain cells; fake cells carry the tests' grade ids"},
     "broken_deeply_nested_json": {
-        "transform": "deeply_nested",
+        "setup": [["nest", "squares.ipynb", ""]],  # nested at test time: no tool can read it
         "about": "a notebook whose metadata is nested 100 000 lists deep"},
     # -- comparison helpers (second fixture) -----------------------------------------------
     "calc_patched_isclose": {"fixture": "calc_module", "answer": P.CALC_ISCLOSE, "flag": True,
@@ -479,9 +472,6 @@ def write_case(name: str, spec: dict, releases: dict[str, dict]) -> None:
             out = edited(nb, answers, spec.get("before", []), spec.get("end", []))
             if spec.get("transform") in TRANSFORMS:
                 out = TRANSFORMS[spec["transform"]](out)
-            if spec.get("transform") in RAW_TRANSFORMS:
-                (submission / filename).write_text(RAW_TRANSFORMS[spec["transform"]](out))
-                continue
             nbformat.write(out, submission / filename)
     for relpath, text in spec.get("files", {}).items():
         path = submission / relpath
