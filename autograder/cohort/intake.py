@@ -508,6 +508,20 @@ def _target_name(name: str, notebook_names: list[str]) -> tuple[str, bool]:
     return base, False
 
 
+def _new_learner(learner: str, info: _Who, folder: Path) -> Learner:
+    """A learner's entry with the identity the export gave, and the folder to grade."""
+    return Learner(
+        learner,
+        info.source,
+        folder,
+        info.first_name,
+        info.last_name,
+        info.email,
+        info.lms_user_id,
+        info.late,
+    )
+
+
 def _build_folders(
     candidates: list[_Candidate],
     who: dict[str, _Who],
@@ -556,17 +570,7 @@ def _build_folders(
         folder = dest / learner / module
         entry = learners.get(learner)
         if entry is None:
-            entry = Learner(
-                learner,
-                info.source,
-                folder,
-                info.first_name,
-                info.last_name,
-                info.email,
-                info.lms_user_id,
-                info.late,
-            )
-            learners[learner] = entry
+            entry = learners[learner] = _new_learner(learner, info, folder)
         out = folder / target
         out.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(cand.path, out)
@@ -577,16 +581,7 @@ def _build_folders(
         if learner not in learners:
             folder = dest / learner / module
             folder.mkdir(parents=True, exist_ok=True)
-            learners[learner] = Learner(
-                learner,
-                info.source,
-                folder,
-                info.first_name,
-                info.last_name,
-                info.email,
-                info.lms_user_id,
-                info.late,
-            )
+            learners[learner] = _new_learner(learner, info, folder)
     for learner in learners.values():
         if not any(learner.folder.glob("*.ipynb")):
             issues.append(
