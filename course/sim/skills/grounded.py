@@ -39,7 +39,7 @@ import re
 from dataclasses import dataclass
 
 from course.sim import meaning
-from course.sim.skills import cues, facts, injection
+from course.sim.skills import facts, injection
 from course.sim.skills.base import Context, Reply
 from course.sim.skills.extract import Filler, dump_json, prompt_schema, wants_json
 from course.sim.skills.passages import QATask
@@ -386,8 +386,7 @@ def render(task: QATask, outcome: Outcome) -> str:
         return outcome.texts[0]
     pieces = []
     for index, text in enumerate(outcome.texts):
-        asked = task.cite or cues.asks_for_citations(task.instructions.replace(task.question, " "))
-        cited = asked and index < len(outcome.passages)
+        cited = task.cite and index < len(outcome.passages)
         label = task.passages[outcome.passages[index]].label if cited else ""
         pieces.append(_clean(text) + (f" [{label}]" if label else ""))
     return " ".join(pieces)

@@ -29,6 +29,7 @@ from functools import lru_cache
 import numpy as np
 
 from course.sim import meaning
+from course.sim.skills import cues
 from course.sim.skills.prompt import last_user_text, system_text, undelimited
 
 STANDARD_ABSTENTION = "I don't know based on the provided context."
@@ -391,10 +392,15 @@ def qa_task(messages: list[dict]) -> QATask | None:
     return QATask(
         question=question,
         passages=passages,
-        cite=asks_citations(instructions.replace(question, " ")),
+        cite=_asks_citations_anyhow(instructions.replace(question, " ")),
         abstain_phrase=phrase,
         instructions=instructions,
     )
+
+
+def _asks_citations_anyhow(rules: str) -> bool:
+    """The citation rule in the documented forms, or recognised by meaning (cues.py)."""
+    return asks_citations(rules) or cues.asks_for_citations(rules)
 
 
 def _in_passage(index: int, tag_lines: list[int], lines: list[str]) -> bool:
