@@ -363,6 +363,7 @@ def _autograde(
         TrustedSaveAutoGrades={"record_path": str(record)},
     )
     config.Autograde.autograde_preprocessors = [
+        "autograder.grading_seed.InjectGradingSeed",
         "autograder.guard.GuardedExecute",
         "nbconvert.preprocessors.ClearMetadataPreprocessor",
         "nbgrader.preprocessors.LimitOutput",
