@@ -22,7 +22,7 @@ from course.errors import ConfigurationError
 from course.llm.budget import Budget
 from course.llm.cache import ResponseCache, request_key
 from course.llm.errors import BudgetExceeded, LLMError, StructuredOutputError, TransientError
-from course.llm.providers import Provider, ProviderReply, make_provider
+from course.llm.providers import Provider, ProviderReply, make_provider, provider_entry
 from course.llm.providers.chaos import ChaosProvider
 from course.llm.retry import RealClock, RetryPolicy, VirtualClock
 from course.llm.structured import parse_structured, repair_messages, schema_for
@@ -81,13 +81,11 @@ class Client:
         self.retry = retry or RetryPolicy()
         if provider_impl is not None:
             self.provider = provider_impl
-        elif self.settings.provider == "sim":
-            # The simulator realises faults itself (with its latency model and, over HTTP,
-            # real status codes); any other provider gets them from the chaos wrapper.
-            self.provider = make_provider(self.settings, faults=faults, real_time=real_time)
+            native_faults = getattr(provider_impl, "native_faults", False)
         else:
-            self.provider = make_provider(self.settings)
-        if faults is not None and self.provider.name != "sim":
+            native_faults = provider_entry(self.settings.provider).native_faults
+            self.provider = make_provider(self.settings, faults=faults, real_time=real_time)
+        if faults is not None and not native_faults:
             self.provider = ChaosProvider(self.provider, faults)
         self.clock = VirtualClock() if self.provider.virtual_time else RealClock()
         self.cache = _default_or(cache, lambda: ResponseCache(state_dir() / "cache.sqlite"))

@@ -18,6 +18,7 @@ class SimProvider:
 
     name = "sim"
     endpoint = "sim://in-process"
+    native_faults = True  # it realises a FaultPlan itself; see course.llm.providers.REGISTRY
 
     def __init__(self, faults: FaultPlan | None = None, real_time: bool = False) -> None:
         if faults is None and os.environ.get("COURSE_SIM_FAULTS"):
