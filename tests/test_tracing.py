@@ -171,3 +171,53 @@ def test_an_older_trace_file_is_upgraded_without_losing_rows(tmp_path):
     )
     frame = store.calls()
     assert len(frame) == 2 and list(frame["backoff_s"]) == [0.0, 0.5]
+
+
+def test_migrations_are_ordered_and_recorded_in_user_version(tmp_path):
+    import sqlite3
+
+    from course.tracing.store import SCHEMA_VERSION
+
+    path = tmp_path / "new.sqlite"
+    TraceStore(path).close()
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION >= 2
+    db.close()
+    TraceStore(path).close()  # opening an up-to-date file changes nothing
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    db.close()
+
+
+def test_an_unversioned_file_that_already_has_every_column_is_adopted(tmp_path):
+    """Files written before the store kept a version number already carry backoff_s."""
+    import sqlite3
+
+    from course.tracing.store import BASE_COLUMNS, SCHEMA_VERSION
+
+    path = tmp_path / "unversioned.sqlite"
+    db = sqlite3.connect(path)
+    db.execute(f"CREATE TABLE calls ({BASE_COLUMNS}, backoff_s REAL NOT NULL DEFAULT 0)")
+    db.commit()
+    db.close()
+    store = TraceStore(path)
+    assert store.count() == 0
+    assert store._version() == SCHEMA_VERSION
+
+
+def test_a_file_from_a_newer_course_is_refused_and_left_alone(tmp_path):
+    import sqlite3
+
+    from course.errors import CourseError
+
+    path = tmp_path / "future.sqlite"
+    TraceStore(path).close()
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 99")
+    db.commit()
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(CourseError, match="newer version") as caught:
+        TraceStore(path)
+    assert "Update the course" in caught.value.hint
+    assert path.read_bytes() == before

@@ -8,7 +8,9 @@ pandas reads it in one line.
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,11 +18,11 @@ from typing import Any
 
 import pandas as pd
 
+from course.errors import CourseError
 from course.storage import connect
 from course.tracing.redact import env_secrets, redact, redact_text
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS calls (
+BASE_COLUMNS = """
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
     run_id        TEXT NOT NULL,
     feature       TEXT NOT NULL,
@@ -37,15 +39,34 @@ CREATE TABLE IF NOT EXISTS calls (
     output_tokens INTEGER NOT NULL DEFAULT 0,
     cost_usd      REAL NOT NULL DEFAULT 0,
     latency_s     REAL NOT NULL DEFAULT 0,
-    backoff_s     REAL NOT NULL DEFAULT 0,   -- wait after this attempt, before the next one
     request_json  TEXT,
     response_text TEXT,
     started_at    TEXT NOT NULL,
     ended_at      TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS calls_run ON calls (run_id);
-CREATE INDEX IF NOT EXISTS calls_feature ON calls (feature);
 """
+
+
+def _columns(db: sqlite3.Connection) -> set[str]:
+    return {row[1] for row in db.execute("PRAGMA table_info(calls)")}
+
+
+def _create_calls(db: sqlite3.Connection) -> None:
+    db.execute(f"CREATE TABLE IF NOT EXISTS calls ({BASE_COLUMNS})")
+    db.execute("CREATE INDEX IF NOT EXISTS calls_run ON calls (run_id)")
+    db.execute("CREATE INDEX IF NOT EXISTS calls_feature ON calls (feature)")
+
+
+def _add_backoff(db: sqlite3.Connection) -> None:
+    # Files written before user_version was kept may already have the column.
+    if "backoff_s" not in _columns(db):
+        # the wait after this attempt, before the next one
+        db.execute("ALTER TABLE calls ADD COLUMN backoff_s REAL NOT NULL DEFAULT 0")
+
+
+# Ordered: migration i brings a file from user_version i to i + 1. Append, never edit.
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_calls, _add_backoff)
+SCHEMA_VERSION = len(MIGRATIONS)
+
 STATUSES = ("ok", "error", "cache_hit", "budget_stop")
 
 
@@ -85,15 +106,36 @@ class TraceStore:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
-        self._db = connect(self.path, SCHEMA)
-        self._add_missing_columns()
+        self._db = connect(self.path, "")
+        self._migrate()
 
-    def _add_missing_columns(self) -> None:
-        """Upgrade a trace file written by an older version of the course; no row is lost."""
-        present = {row[1] for row in self._db.execute("PRAGMA table_info(calls)")}
-        if "backoff_s" not in present:
-            self._db.execute("ALTER TABLE calls ADD COLUMN backoff_s REAL NOT NULL DEFAULT 0")
-            self._db.commit()
+    def _migrate(self) -> None:
+        """Bring a file written by any older version up to date, one committed step at a time.
+
+        No row is lost; each step and its version number commit together (BEGIN IMMEDIATE, so
+        two processes opening one old file take turns); a file from a newer version of the
+        course is refused, not downgraded.
+        """
+        while (version := self._version()) < SCHEMA_VERSION:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                if self._version() == version:  # nobody migrated it while we waited
+                    MIGRATIONS[version](self._db)
+                    self._db.execute(f"PRAGMA user_version = {version + 1}")
+                self._db.commit()
+            except BaseException:
+                self._db.rollback()
+                raise
+        if version > SCHEMA_VERSION:
+            self._db.close()
+            raise CourseError(
+                f"{self.path} was written by a newer version of the course (trace schema "
+                f"{version}; this one knows {SCHEMA_VERSION}).",
+                hint="Update the course (git pull; make setup), or point COURSE_HOME elsewhere.",
+            )
+
+    def _version(self) -> int:
+        return self._db.execute("PRAGMA user_version").fetchone()[0]
 
     def write(self, record: TraceRecord) -> None:
         if record.status not in STATUSES:
