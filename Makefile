@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 demo: setup ## run every notebook headless on the simulator, self-grade the solutions, summarise
-	$(BIN)/python -m course demo
+	$(BIN)/python -m autograder demo
 
 test: setup ## lint, then the whole test suite
 	$(BIN)/ruff check .

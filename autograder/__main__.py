@@ -3,6 +3,7 @@
     python -m autograder release [MODULE ...]         regenerate the student notebooks
     python -m autograder check MODULE [--path DIR]    grade your own copy, write feedback
     python -m autograder grade-reference MODULE       the solutions must earn full marks
+    python -m autograder demo [-j N]                  every notebook headless, then a self-grade
 
 Exit status: `check` is 0 whenever grading ran, whatever the score; `grade-reference` is 1
 unless every test cell passes; anything is 2 when it cannot start (unknown module, no folder).
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autograder.cohort import cli as cohort_cli
+from autograder.demo import demo_command
 from autograder.engine import NbgraderError
 from autograder.grading import (
     DEFAULT_SUBMISSION_TIMEOUT_S,
@@ -195,6 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
     reference = commands.add_parser("grade-reference", help="grade the instructor solutions")
     reference.add_argument("module", metavar="MODULE")
     reference.set_defaults(handler=grade_reference_command)
+
+    demo = commands.add_parser(
+        "demo", help="run every notebook headless on the simulator, then self-grade the solutions"
+    )
+    demo.add_argument("--jobs", "-j", type=int, default=None, help="notebooks at a time")
+    demo.set_defaults(handler=demo_command, timeout=None)
 
     cohort = commands.add_parser("cohort", help="grade a cohort export (LMS zip or folder)")
     cohort_cli.add_arguments(cohort, include_source_root=False)

@@ -1,13 +1,14 @@
-"""Command line: `course run` executes notebooks headless; `course demo` runs the whole course.
+"""Command line: `course run` executes notebooks headless; `course traces` summarises calls.
 
     course run [PATH ...] [-p NAME VALUE]... [--provider P] [--model M] [--seed N]
                [--sample-size N] [--source | --release] [--out DIR] [--timeout S]
-    course demo
     course traces [--by feature|model|run_id] [--run RUN_ID] [--feature F]
 
 PATH may be a notebook or a folder of notebooks; with none, every instructor notebook
 (--source, the default) or every student notebook (--release) runs. Exit status is non-zero
-when any notebook raised or wrote to stderr.
+when any notebook raised or wrote to stderr. The whole tour with self-grading is
+`python -m autograder demo` (`make demo`): grading belongs to the autograder, which uses
+this library, never the other way round.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from course.notebooks import RunResult, run_notebook, runs_dir
+from course.notebooks import RunResult, course_notebooks, run_notebooks, runs_dir
 
 
 def parse_value(text: str) -> Any:
@@ -39,9 +40,7 @@ def parse_value(text: str) -> Any:
 def collect_notebooks(paths: Sequence[str], *, release: bool = False) -> list[Path]:
     """Expand folders into their notebooks; with no paths, the source or release notebooks."""
     if not paths:
-        from autograder.paths import release_notebooks, source_notebooks
-
-        return release_notebooks() if release else source_notebooks()
+        return course_notebooks(release=release)
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
@@ -98,52 +97,13 @@ def run_command(args: argparse.Namespace) -> int:
         print("No notebooks to run.")
         return 0
     parameters = build_parameters(args)
-    results = []
-    for path in notebooks:
-        out_dir = Path(args.out) if args.out else None
-        results.append(run_notebook(path, parameters, out_dir, timeout_s=args.timeout))
+    out_dir = Path(args.out) if args.out else None
+    results = run_notebooks(
+        notebooks, parameters, out_dir, timeout_s=args.timeout, jobs=getattr(args, "jobs", None)
+    )
     print_results(results)
     print(f"Executed notebooks are in {Path(args.out) if args.out else runs_dir()}")
     return 0 if all(result.ok for result in results) else 1
-
-
-def demo_command(args: argparse.Namespace) -> int:
-    """Every instructor notebook on the simulator, then a one-line self-grade per module."""
-    import tempfile
-    import time
-
-    from autograder.engine import NbgraderError
-    from autograder.grading import grade_reference
-    from autograder.paths import modules_with_source
-    from course.models import catalog
-
-    started = time.perf_counter()
-    # The demo is the offline tour: force the simulator whatever the shell's configuration says.
-    offline = {"provider": "sim", "model": catalog().default_for("sim")}
-    status = run_command(
-        argparse.Namespace(**{**vars(args), **offline, "paths": [], "release": False})
-    )
-    print("\nSelf-grading the reference solutions with the hidden tests:")
-    for module in modules_with_source():
-        with tempfile.TemporaryDirectory(prefix="course-demo-") as workdir:
-            try:
-                report = grade_reference(module, workdir=Path(workdir), timeout_s=args.timeout)
-            except NbgraderError as exc:
-                print(f"  {module}: grading could not run ({exc})")
-                status = 1
-                continue
-        verdict = "full marks" if report.full_auto_marks else "NOT full marks"
-        print(
-            f"  {module}: {report.auto_score:g} / {report.auto_max:g} autograded points, {verdict}"
-        )
-        for problem in report.problems:
-            print(f"    {problem}")
-        status = status if report.full_auto_marks else 1
-    print(
-        f"\nDemo {'passed' if status == 0 else 'FAILED'} in {time.perf_counter() - started:.0f} s. "
-        "Next: `make lab` to work through a module, `make check MODULE=...` to grade your copy."
-    )
-    return status
 
 
 def traces_command(args: argparse.Namespace) -> int:
@@ -202,19 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--release", action="store_true", help="student notebooks")
     run.add_argument("--out", help="folder for executed notebooks (default $COURSE_HOME/runs)")
     run.add_argument("--timeout", type=float, default=300.0, help="seconds per cell")
-    run.set_defaults(handler=run_command)
-
-    demo = commands.add_parser("demo", help="run every notebook, then self-grade the solutions")
-    demo.set_defaults(
-        handler=demo_command,
-        parameter=None,
-        provider=None,
-        model=None,
-        seed=None,
-        sample_size=None,
-        out=None,
-        timeout=300.0,
+    run.add_argument(
+        "--jobs", "-j", type=int, default=None, help="notebooks at a time (default: one per core)"
     )
+    run.set_defaults(handler=run_command)
 
     traces = commands.add_parser("traces", help="summarise the trace store by feature or model")
     traces.add_argument("--by", default="feature", choices=["feature", "model", "run_id"])

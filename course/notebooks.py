@@ -13,6 +13,7 @@ import logging
 import os
 import time
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,25 @@ DEFAULT_TIMEOUT_S = 300  # per cell; a course notebook runs in well under a minu
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 # A kernel sometimes ignores the shutdown request; the default 5 s wait adds ~4 s to a run.
 KERNEL_CONFIG = Config({"KernelManager": {"shutdown_wait_time": 2.0}})
+
+
+# Where the notebooks live in a checkout, by convention (docs/ARCHITECTURE.md): instructor
+# sources under autograder/source/<module>/, the generated student copies in <module>/.
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def course_notebooks(*, release: bool = False, repo_root: Path | None = None) -> list[Path]:
+    """Every instructor notebook (or, with ``release``, every student copy), module by module."""
+    root = Path(repo_root or REPO_ROOT)
+    parent = root if release else root / "autograder" / "source"
+    if not parent.is_dir():
+        return []
+    return [
+        notebook
+        for module in sorted(parent.glob("module*"))
+        if module.is_dir()
+        for notebook in sorted(module.glob("*.ipynb"))
+    ]
 
 
 @dataclass(frozen=True)
@@ -73,6 +93,29 @@ def stderr_cells(nb: nbformat.NotebookNode) -> list[str]:
                 found.append(f"cell {index} [{cell.get('id', '?')}]: {first}")
                 break
     return found
+
+
+def run_notebooks(
+    paths: list[Path],
+    parameters: Mapping[str, Any] | None = None,
+    out_dir: Path | None = None,
+    *,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    jobs: int | None = None,
+) -> list[RunResult]:
+    """Run several notebooks, ``jobs`` at a time (default: one per core), results in order.
+
+    Each notebook has its own kernel process, so they run side by side; the trace store and
+    the cache are SQLite files in WAL mode, which take concurrent writers.
+    """
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(paths)))
+    if jobs == 1:
+        return [run_notebook(p, parameters, out_dir, timeout_s=timeout_s) for p in paths]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [
+            pool.submit(run_notebook, p, parameters, out_dir, timeout_s=timeout_s) for p in paths
+        ]
+        return [future.result() for future in futures]
 
 
 def run_notebook(

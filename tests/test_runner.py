@@ -92,3 +92,28 @@ def test_run_command_exit_status_and_table(notebooks, tmp_path, capsys):
 def test_parameter_values_are_typed_like_papermills():
     values = [parse_value(v) for v in ("3", "0.5", "true", "None", "sim")]
     assert values == [3, 0.5, True, None, "sim"]
+
+
+def test_notebooks_run_side_by_side_and_report_in_order(notebooks, tmp_path):
+    from course.notebooks import run_notebooks
+
+    paths = sorted(notebooks.glob("*.ipynb"))
+    one_by_one = run_notebooks(paths, {}, tmp_path / "serial", jobs=1)
+    side_by_side = run_notebooks(paths, {}, tmp_path / "parallel", jobs=2)
+    assert [r.path for r in side_by_side] == [p.resolve() for p in paths]
+    assert [(r.ok, r.error, r.stderr_cells) for r in side_by_side] == [
+        (r.ok, r.error, r.stderr_cells) for r in one_by_one
+    ]
+    assert not all(r.ok for r in side_by_side)  # the fixture folder holds failing notebooks too
+
+
+def test_the_default_notebooks_are_found_without_the_autograder(tmp_path):
+    from course.notebooks import course_notebooks
+
+    for folder in ("autograder/source/module9_x", "module9_x", "notes"):
+        (tmp_path / folder).mkdir(parents=True)
+    for name in ("autograder/source/module9_x/01_a.ipynb", "module9_x/01_a.ipynb", "notes/x.ipynb"):
+        (tmp_path / name).write_text("{}")
+    assert course_notebooks(repo_root=tmp_path) == [
+        tmp_path / "autograder/source/module9_x/01_a.ipynb"]
+    assert course_notebooks(release=True, repo_root=tmp_path) == [tmp_path / "module9_x/01_a.ipynb"]
