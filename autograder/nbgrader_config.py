@@ -1,17 +1,36 @@
 """nbgrader configuration for the course (the nbgrader course root is this folder).
 
-Read both by the `nbgrader` command line (run it from autograder/) and by the in-process
-pipeline (`python -m autograder ...`, see autograder/engine.py), so the two never disagree.
-The in-process pipeline overrides CourseDirectory.root (a temporary copy) and Execute.timeout.
+Read by the `nbgrader` command line and Formgrader (from the repository root, through the
+root nbgrader_config.py, or from autograder/) and by the in-process pipeline
+(`python -m autograder ...`, see autograder/engine.py), so they never disagree. The in-process
+pipeline overrides CourseDirectory.root (a temporary copy), Execute.timeout and its own
+autograde steps (the sandbox); the stock tools run kernels through autograder/cohort/stock.py.
 """
 
+import contextlib
 import os
+import sys
 
 c = get_config()  # noqa: F821 - injected by traitlets when it executes this file
 
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".DS_Store", "feedback"]
+
+# `nbgrader` runs the `alembic` executable by name when it creates a gradebook: outside an
+# activated venv it is not on PATH, and nbgrader stopped (FileNotFoundError) leaving a
+# half-made gradebook.db. The venv's bin folder is where this interpreter lives.
+_venv_bin = os.path.dirname(sys.executable)
+if _venv_bin not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = os.pathsep.join([_venv_bin, os.environ.get("PATH", "")])
+
+# The exchange (nbgrader release/fetch/submit/collect) is not used by this course: learners
+# get notebooks from git and instructors grade an LMS export (docs/COHORT.md). A local,
+# git-ignored root that exists keeps Formgrader's and the Assignments panel's lookups from
+# failing ("Error fetching courses!") on the default /srv/nbgrader/exchange.
+c.Exchange.root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "exchange")
+with contextlib.suppress(OSError):  # a read-only checkout: only that panel is at stake
+    os.makedirs(c.Exchange.root, exist_ok=True)
 
 # What a learner sees in place of a solution.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
@@ -26,6 +45,28 @@ c.Execute.extra_arguments = ["--IPKernelApp.log_level=CRITICAL"]
 # A kernel sometimes ignores the shutdown request; the default 5 s wait then adds ~4 s to
 # every notebook graded.
 c.KernelManager.shutdown_wait_time = 2.0
+
+# The stock tools (`nbgrader autograde`, Formgrader's buttons, `nbgrader generate_solution`)
+# execute on the simulator with a throwaway trace store, whatever the instructor's shell
+# says (COURSE_PROVIDER, API keys): nbgrader's Execute step is swapped for one whose kernel
+# gets a rebuilt environment. The order is nbgrader's own.
+_execute = "autograder.cohort.stock.SimulatorExecute"
+c.Autograde.autograde_preprocessors = [
+    _execute,
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.GenerateSolution.preprocessors = [
+    "nbgrader.preprocessors.IncludeHeaderFooter",
+    "nbgrader.preprocessors.LockCells",
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.ClearMarkScheme",
+    _execute,
+]
 
 # A learner who deletes a test cell must not leave the grade stuck at needs_manual_grade:
 # nbgrader puts the cell back from the gradebook and runs it against the learner's code.

@@ -1,0 +1,72 @@
+"""Kernels for the stock nbgrader tools (the `nbgrader` command line, Formgrader's buttons).
+
+The course's nbgrader_config.py points nbgrader's executing steps here, so a notebook graded
+with the stock tools runs on the simulator with a throwaway trace store, whatever the
+instructor's shell holds: an exported ``COURSE_PROVIDER=openai`` once graded a correct notebook
+1/6, and with a key set it would have billed the instructor. The kernel's environment is
+rebuilt from nothing (the sandbox's ``kernel_env``: no keys, no ``COURSE_*`` but the simulator)
+with a private home that is deleted when the kernel stops. Unlike ``python -m autograder``,
+this is not the namespace sandbox: the kernel runs as the instructor, in the notebook's folder.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.manager import AsyncKernelManager
+from nbgrader.preprocessors import Execute
+
+from autograder.sandbox import kernel_env
+
+
+class SimulatorKernelManager(AsyncKernelManager):
+    """A local kernel with the simulator forced and a scratch home (and trace store)."""
+
+    scratch: Path | None = None
+
+    async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:
+        self.scratch = Path(tempfile.mkdtemp(prefix="nbgrader-kernel-"))
+        mpl = self.scratch / ".config" / "matplotlib"
+        mpl.mkdir(parents=True)
+        _seed_font_cache(mpl)
+        kw["env"] = kernel_env(sys.executable) | {
+            "HOME": str(self.scratch),
+            "COURSE_HOME": str(self.scratch / ".course"),
+            "MPLCONFIGDIR": str(mpl),
+        }
+        return await super()._async_pre_start_kernel(**kw)
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart and self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
+
+    cleanup_resources = _async_cleanup_resources  # the base class binds the name to its own
+
+
+class SimulatorExecute(Execute):
+    """nbgrader's Execute step on a SimulatorKernelManager kernel.
+
+    nbgrader passes its kernel manager class as an argument, which beats configuration, so
+    the class is swapped here and the config lists this step in place of Execute.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["kernel_manager_class"] = SimulatorKernelManager
+        super().__init__(**kwargs)
+
+
+def _seed_font_cache(target: Path) -> None:
+    """Copy matplotlib's font cache: building it costs seconds in every fresh home."""
+    try:
+        import matplotlib
+
+        for cache in Path(matplotlib.get_cachedir()).glob("fontlist-*.json"):
+            shutil.copyfile(cache, target / cache.name)
+    except Exception:  # only speed is at stake
+        return
