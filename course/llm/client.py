@@ -7,11 +7,10 @@ Each step has a switch, so a notebook can show what happens without it.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -22,6 +21,7 @@ from course.errors import ConfigurationError
 from course.llm.budget import Budget
 from course.llm.cache import ResponseCache, request_key
 from course.llm.errors import BudgetExceeded, LLMError, StructuredOutputError, TransientError
+from course.llm.events import AttemptEvent, AttemptSink, default_sink, utc_now
 from course.llm.providers import Provider, ProviderReply, make_provider, provider_entry
 from course.llm.providers.chaos import ChaosProvider
 from course.llm.retry import RealClock, RetryPolicy, VirtualClock
@@ -29,7 +29,6 @@ from course.llm.structured import parse_structured, repair_messages, schema_for
 from course.llm.types import LLMRequest, LLMResponse, Message, Usage
 from course.models import ModelSpec, catalog
 from course.tokens import count_tokens
-from course.tracing.store import TraceRecord, TraceStore, utc_now
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,7 +67,8 @@ class Client:
         retry: RetryPolicy | None = None,
         cache: bool | ResponseCache = True,
         budget: Budget | float | None = None,
-        traces: bool | TraceStore = True,
+        traces: bool | AttemptSink = True,
+        sinks: Sequence[AttemptSink] = (),
         run_id: str | None = None,
         faults: FaultPlan | None = None,
         real_time: bool = False,
@@ -89,7 +89,8 @@ class Client:
             self.provider = ChaosProvider(self.provider, faults)
         self.clock = VirtualClock() if self.provider.virtual_time else RealClock()
         self.cache = _default_or(cache, lambda: ResponseCache(state_dir() / "cache.sqlite"))
-        self.traces = _default_or(traces, lambda: TraceStore(state_dir() / "traces.sqlite"))
+        self.traces = _default_or(traces, default_sink)
+        self.sinks = [sink for sink in (self.traces, *sinks) if sink is not None]
         self.budget = Budget(budget) if isinstance(budget, int | float) else budget
         self.run_id = run_id or os.environ.get("COURSE_RUN_ID") or uuid.uuid4().hex[:12]
         self.spent_usd = 0.0
@@ -155,9 +156,10 @@ class Client:
 
     def calls(self, feature: str | None = None) -> pd.DataFrame:
         """This run's attempts from the trace store."""
-        if self.traces is None:
+        if self.traces is None or not hasattr(self.traces, "calls"):
             raise ConfigurationError(
-                "Tracing is off for this client.", hint="Create it with traces=True."
+                "This client has no trace store to read attempts from.",
+                hint="Create it with traces=True (the default) or traces=TraceStore(path).",
             )
         return self.traces.calls(run_id=self.run_id, feature=feature)
 
@@ -324,31 +326,26 @@ class Client:
         error: BaseException | None = None,
         text: str | None = None,
     ) -> None:
-        if self.traces is None:
+        if not self.sinks:
             return
-        self.traces.write(
-            TraceRecord(
-                run_id=self.run_id,
-                feature=call.feature,
-                call_id=call.call_id,
-                attempt=call.attempts,
-                status=status,
-                provider=self.settings.provider,
-                model=request.model,
-                request=request.model_dump(mode="json"),
-                response_text=_reply_text(reply) if reply else text,
-                error_type=type(error).__name__ if error else None,
-                error_message=str(error) if error else None,
-                finish_reason=reply.finish_reason if reply else None,
-                request_id=reply.request_id if reply else None,
-                input_tokens=reply.input_tokens if reply else 0,
-                output_tokens=reply.output_tokens if reply else 0,
-                cost_usd=cost,
-                latency_s=latency_s,
-                backoff_s=backoff_s,
-                started_at=started,
-            )
+        event = AttemptEvent(
+            run_id=self.run_id,
+            feature=call.feature,
+            call_id=call.call_id,
+            attempt=call.attempts,
+            status=status,
+            provider=self.settings.provider,
+            request=request,
+            started_at=started,
+            reply=reply,
+            error=error,
+            cached_text=text,
+            cost_usd=cost,
+            latency_s=latency_s,
+            backoff_s=backoff_s,
         )
+        for sink in self.sinks:
+            sink.record(event)
 
 
 def _default_or(choice: bool | T, make_default: Callable[[], T]) -> T | None:
@@ -368,13 +365,6 @@ def _as_messages(prompt: Prompt, system: str | None) -> list[Message]:
     if not messages:
         raise ValueError("A call needs at least one message.")
     return messages
-
-
-def _reply_text(reply: ProviderReply) -> str | None:
-    if reply.tool_calls:
-        calls = [{"name": c.name, "arguments": c.arguments} for c in reply.tool_calls]
-        return json.dumps({"content": reply.text, "tool_calls": calls})
-    return reply.text if reply.refusal is None else f"[refusal] {reply.refusal}"
 
 
 def _response(

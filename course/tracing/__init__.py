@@ -3,12 +3,13 @@
 from course.tracing.analysis import call_latency, final_attempts, summarize
 from course.tracing.plots import plot_cost, plot_latency
 from course.tracing.redact import redact, redact_text
-from course.tracing.store import TraceRecord, TraceStore
+from course.tracing.store import TraceRecord, TraceStore, default_store
 
 __all__ = [
     "TraceRecord",
     "TraceStore",
     "call_latency",
+    "default_store",
     "final_attempts",
     "plot_cost",
     "plot_latency",

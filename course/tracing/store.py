@@ -12,13 +12,15 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from course.config import state_dir
 from course.errors import CourseError
+from course.llm.events import STATUSES, AttemptEvent, utc_now
+from course.llm.providers.base import ProviderReply
 from course.storage import connect
 from course.tracing.redact import env_secrets, redact, redact_text
 
@@ -67,11 +69,6 @@ def _add_backoff(db: sqlite3.Connection) -> None:
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_calls, _add_backoff)
 SCHEMA_VERSION = len(MIGRATIONS)
 
-STATUSES = ("ok", "error", "cache_hit", "budget_stop")
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 @dataclass
@@ -137,6 +134,34 @@ class TraceStore:
     def _version(self) -> int:
         return self._db.execute("PRAGMA user_version").fetchone()[0]
 
+    def record(self, event: AttemptEvent) -> None:
+        """The sink side: one attempt event from a client becomes one row."""
+        reply = event.reply
+        self.write(
+            TraceRecord(
+                run_id=event.run_id,
+                feature=event.feature,
+                call_id=event.call_id,
+                attempt=event.attempt,
+                status=event.status,
+                provider=event.provider,
+                model=event.request.model,
+                request=event.request.model_dump(mode="json"),
+                response_text=_reply_text(reply) if reply else event.cached_text,
+                error_type=type(event.error).__name__ if event.error else None,
+                error_message=str(event.error) if event.error else None,
+                finish_reason=reply.finish_reason if reply else None,
+                request_id=reply.request_id if reply else None,
+                input_tokens=reply.input_tokens if reply else 0,
+                output_tokens=reply.output_tokens if reply else 0,
+                cost_usd=event.cost_usd,
+                latency_s=event.latency_s,
+                backoff_s=event.backoff_s,
+                started_at=event.started_at,
+                ended_at=event.ended_at,
+            )
+        )
+
     def write(self, record: TraceRecord) -> None:
         if record.status not in STATUSES:
             raise ValueError(f"Unknown trace status {record.status!r}; use one of {STATUSES}.")
@@ -175,3 +200,16 @@ class TraceStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def default_store() -> TraceStore:
+    """The learner's own trace store, under COURSE_HOME: every client's default sink."""
+    return TraceStore(state_dir() / "traces.sqlite")
+
+
+def _reply_text(reply: ProviderReply) -> str | None:
+    """What the model said, as the store keeps it: text, tool calls as JSON, or the refusal."""
+    if reply.tool_calls:
+        calls = [{"name": c.name, "arguments": c.arguments} for c in reply.tool_calls]
+        return json.dumps({"content": reply.text, "tool_calls": calls})
+    return reply.text if reply.refusal is None else f"[refusal] {reply.refusal}"
