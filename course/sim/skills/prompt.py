@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -176,7 +176,9 @@ def _lists(header: str, cues: set[str]) -> bool:
 _NAME_OK = re.compile(r"^[^\W_][\w\- /&'.]{0,40}$")
 # "the first column", "a word", "your answer": a phrase with a determiner is no label name.
 _DETERMINER = re.compile(
-    r"^(?:the|a|an|this|that|these|those|your|my|our|its|their|each|any)\s", re.I
+    r"^(?:the|a|an|this|that|these|those|your|my|our|its|their|each|any|such\s+as|like|"
+    r"e\.g\.|including|for\s+example)\s",
+    re.I,
 )
 _FILLER_REST = re.compile(
     r"(?:the\s+following|these|those|below|this\s+list|one\s+word|one\s+label)?\s*"
@@ -195,13 +197,18 @@ _ONE_NOUN = re.compile(
 # "Reply with exactly one word: a, b or c" / "Choose from a / b / c" / "Respond with either a or b".
 _CHOOSE = re.compile(
     r"\b(?:answer|reply|respond|output|return|choose|pick|select|classify|label|tag|categori[sz]e)"
-    r"\b[^\n]*?(?:\b(?:exactly\s+)?(?:one|a\s+single)\s+(?:word|label|category|class|tag|value)"
-    r"(?:\s+(?:only|from))?|\bfrom|\bwith\s+either|\bas\s+either|\beither)\b\s*[:\-]?\s*(.*)$",
+    r"\b(?:[^\n]*?\b(?:exactly\s+)?(?:one|a\s+single)\s+(?:word|label|category|class|tag|value)"
+    r"(?:\s+(?:only|from))?"
+    # "Choose from", "Pick one option from": "from" close to the verb, not "grows from the soil".
+    r"|(?:\s+[\w'\-]+){0,3}?\s+from"
+    r"|[^\n]*?\b(?:with\s+either|as\s+either|either))\b\s*[:\-]?\s*(.*)$",
     re.I,
 )
 _WHETHER = re.compile(
     r"\bwhether\s+(?:it|this|that|the\s+\w+(?:\s+\w+)?)\s+(?:is|was|sounds|reads\s+as|"
-    r"seems)\s+((?:[\w\-]+(?:\s*,\s*|\s+))+or\s+[\w\-]+)\s*[?.]?$",
+    r"seems)\s+((?:[\w\-]+(?:\s*\((?:[^()]|\([^()]*\))*\))?(?:\s*,\s*|\s+))+or\s+[\w\-]+"
+    r"(?:\s*\((?:[^()]|\([^()]*\))*\))?)"
+    r"\s*[?.]?$",
     re.I,
 )
 # "Is this message spam or ham?": one-word options joined by "or" at the end of a question.
@@ -212,8 +219,12 @@ _INTO = re.compile(
     r"(?:\s+(?:one\s+of\s+)?(?:these|the\s+following)(?:\s+\w+)?)?\s*[:\-]?\s*(.*)$",
     re.I,
 )
+# "Classify the review as ...": "as" a few words after the verb ("the tag x is for ..., such as
+# a, b or c" is a definition with examples, not a request to classify).
 _CLASSIFY_AS = re.compile(
-    r"\b(?:classify|label|tag|mark|categori[sz]e|rate)\b[^\n]*?\bas\b\s*[:\-]?\s*(.*)$", re.I
+    r"\b(?:classify|label|tag|mark|categori[sz]e|rate)\b(?:\s+[\w'\-]+){0,6}?(?<!\bsuch)\s+as\b"
+    r"\s*[:\-]?\s*(.*)$",
+    re.I,
 )
 # Prose definitions, one clause at a time ("Use billing when ...", "bug means ...", "if ..., say
 # x", "parcels go to shipping", "otherwise other"). NAME is one or two words, quotes allowed.
@@ -226,7 +237,8 @@ _SAY = (
     # Verbs that move a message somewhere need the place word: "send it to X", not "send X".
     r"(?:put|send|move|place|forward|drop)(?:\s+(?:it|this|them|the\s+\w+))?"
     r"\s+(?:to|in|into|under|on)|"
-    r"the\s+(?:label|category|class|answer|tag|queue)\s+(?:is|should\s+be)|it\s+is|it'?s)"
+    r"the\s+(?:label|category|class|answer|tag|queue|topic|intent|bucket)\s+(?:is|should\s+be)|"
+    r"it\s+is|it'?s)"
 )
 _DEFINES = (
     r"(?:means|covers|is\s+for|are\s+for|takes|gets|receives|owns|looks\s+after|picks\s+up|"
@@ -234,7 +246,7 @@ _DEFINES = (
     r"refers\s+to|stands\s+for|captures|should\s+be\s+used\s+(?:for|when)|handles|deals\s+with|"
     r"is\s+about|is\s+(?=anything)|is\s+when|is\s+(?:reserved|meant|intended)\s+for|"
     r"is\s+(?:right|correct|best|appropriate)\s+(?:for|when|if)|"
-    r"is\s+(?:the\s+)?(?:right\s+)?(?:label|category|class|tag|answer|choice)\s+(?:for|when)|describes|concerns|includes|fits|=|:|—|–)"
+    r"is\s+(?:the\s+)?(?:right\s+)?(?:label|category|class|tag|answer|choice)\s+(?:for|when)|describes|concerns|includes|fits|=|:|—|–|-(?=\s))"
 )
 _PROSE_FORMS = (
     re.compile(
@@ -497,6 +509,8 @@ def _prose_sentence(sentence: str, known: tuple[str, ...]) -> tuple[tuple[str, s
             return lower.get(name.lower())
         if not _NAME_OK.match(name) or _DETERMINER.match(name + " ") or name.lower() in _NOT_NAMES:
             return None
+        if _QUANTIFIED.match(name):  # "Every article gets one topic"
+            return None
         return name
 
     def read(clause: str) -> tuple[str, str] | None:
@@ -534,6 +548,13 @@ def _prose_sentence(sentence: str, known: tuple[str, ...]) -> tuple[tuple[str, s
         if not known and (
             re.search(r"\b(?:when|if|whenever|for|whether)\b", subject, re.I)
             or re.search(r"\b(?:it|this|that|they|he|she|there|what)$", subject, re.I)
+            # "... covers something is down": a predicate of an indefinite pronoun, no label
+            or re.search(
+                r"\b(?:something|someone|somebody|anything|anyone|nothing|nobody|everything|"
+                r"everyone)\s+is\s+\S+$",
+                clause,
+                re.I,
+            )
         ):
             return None  # "... whether it is compatible": a description, not a label
         name = accept(match.group("name"))
@@ -550,6 +571,7 @@ def _prose_sentence(sentence: str, known: tuple[str, ...]) -> tuple[tuple[str, s
         (name, _clean_name(match.group("def")))
         for match in _PAREN_NAMED.finditer(sentence)
         if (name := accept(match.group("name")))
+        and sentence[: match.start()].count("(") <= sentence[: match.start()].count(")")
     ]
     if len(named) >= 2 or (found and named):
         return (*found, *named)
@@ -624,6 +646,7 @@ def _bare_ifs(sentence: str, accept: Callable[[str], str | None]) -> list[tuple[
     return pairs if len(pairs) >= 2 else []
 
 
+_QUANTIFIED = re.compile(r"^(?:one|every|each|some|all|no|any|two|three)\s+\S", re.I)
 _NOT_NAMES = frozenset(
     {
         *["it", "this", "that", "them", "one", "only", "just", "the", "a", "an", "below"],
@@ -717,6 +740,12 @@ def _read_labels(text: str) -> tuple[list[str], dict[str, str]]:
         ]
         if len(subjects) >= 2 and len(subjects) > len(prose):
             prose = subjects
+        # "Sport articles cover ... Politics articles cover ...", "Put pieces about ... under
+        # sport. Put pieces about ... under politics.": sentences written to one template
+        # whose only one-word difference is the label.
+        parallel = _parallel(tuple(_clauses("\n".join(kept))))
+        if len(parallel) >= 2 and len(parallel) >= len(prose):
+            prose = parallel
     if labels or len(prose) >= 2:
         named = bool(labels)
         for name, definition in prose:
@@ -738,6 +767,79 @@ def _read_labels(text: str) -> tuple[list[str], dict[str, str]]:
         order = {name.lower(): i for i, name in enumerate(listed)}
         labels.sort(key=lambda lab: order.get(lab.lower(), len(order)))
     return labels, definitions
+
+
+def _clauses(text: str) -> list[str]:
+    """Sentences and ";"-separated clauses of `text`, without end punctuation."""
+    parts = re.split(r"(?<=[.!?])\s+|\n+|;\s*", text)
+    return [part.strip().rstrip(".!?").strip() for part in parts if part and part.strip()]
+
+
+_WORD_RUN = re.compile(r"\S+")
+_FRAME_GLUE = frozenset({"and", "or", "the", "a", "an", "of", "to", "in", "on", "for", "with", "-"})
+_BARE = re.compile(r"^[`'\"*]*([^\W\d][\w\-]*)[`'\"*,:]*$")
+
+
+@lru_cache(maxsize=4096)
+def _parallel(clauses: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Labels from the longest run (two or more) of consecutive clauses written to one template.
+
+    The clauses share their first and last words; of what is left, either the first word
+    differs and the next words are the same in all of them ("Sport articles cover X"), or the
+    last word differs and the words before it are the same ("... about X under sport"). The
+    word that differs is the label, the rest of the middle its definition.
+    """
+    best: list[tuple[str, str]] = []
+    for start in range(len(clauses) - 1):
+        end = start + 2
+        found: list[tuple[str, str]] = []
+        while end <= len(clauses):
+            pairs = _template(clauses[start:end])
+            if not pairs:
+                break
+            found, end = pairs, end + 1
+        if len(found) > len(best):
+            best = found
+    return best
+
+
+def _template(clauses: Sequence[str]) -> list[tuple[str, str]]:
+    """The (label, definition) pairs of `_parallel` for clauses that all fit one template."""
+    rows = [_WORD_RUN.findall(clause) for clause in clauses]
+    low = [[w.lower() for w in row] for row in rows]
+    prefix = 0
+    while all(len(r) > prefix and r[prefix] == low[0][prefix] for r in low):
+        prefix += 1
+    suffix = 0
+    while all(len(r) > prefix + suffix and r[-1 - suffix] == low[0][-1 - suffix] for r in low):
+        suffix += 1
+    middles = [row[prefix : len(row) - suffix] for row in rows]
+    mids = [r[prefix : len(r) - suffix] for r in low]
+    for side in ("first", "last"):
+        same = 0
+        at = (lambda r, k: r[1 + k]) if side == "first" else (lambda r, k: r[-2 - k])
+        while all(len(r) > same + 2 and at(r, same) == at(mids[0], same) for r in mids):
+            same += 1
+        if not same:
+            continue
+        pairs = []
+        for row in middles:
+            if side == "first":
+                name, rest = row[0], row[1 + same :]
+            else:
+                name, rest = row[-1], row[: -1 - same]
+            bare = _BARE.match(name)
+            if not bare or not rest or bare.group(1).lower() in _NOT_NAMES | _LIST_STOP:
+                break
+            pairs.append((bare.group(1), " ".join(rest).strip(" ,")))
+        names = {name.lower() for name, _ in pairs}
+        frame = [*low[0][:prefix], *low[0][len(low[0]) - suffix :]]
+        frame += mids[0][1 : 1 + same] if side == "first" else mids[0][-1 - same : -1]
+        # "..., teams and athletes" shares only "and": a frame needs two words or a verb/noun
+        framed = len(frame) >= 2 or any(w.strip(",:") not in _FRAME_GLUE for w in frame)
+        if framed and len(pairs) == len(middles) and len(names) == len(pairs):
+            return pairs
+    return []
 
 
 _SUBJECT_LIST = re.compile(
@@ -799,6 +901,9 @@ def _sentence_list(sentence: str) -> tuple[str, ...]:
     best: list[str] = []
     for pattern in (_LIST_RUN, _PAIR_RUN):
         for match in pattern.finditer(sentence):
+            before = sentence[: match.start()]
+            if before.count("(") > before.count(")") and _bracket_groups(sentence) >= 2:
+                continue  # "joy (delight or relief), anger (rage)": definitions, not the set
             if not _LIST_END.match(sentence, match.end()):
                 continue  # "which steps, tools and people are needed": a list inside a clause
             if not _LIST_LEAD.search(sentence[: match.start()]):
@@ -810,6 +915,18 @@ def _sentence_list(sentence: str) -> tuple[str, ...]:
             if len(names) > len(best):
                 best = names
     return tuple(best)
+
+
+def _bracket_groups(sentence: str) -> int:
+    """How many top-level (...) groups `sentence` holds."""
+    groups = depth = 0
+    for char in sentence:
+        if char == "(":
+            groups += depth == 0
+            depth += 1
+        elif char == ")":
+            depth = max(0, depth - 1)
+    return groups
 
 
 # A choice list follows a colon, a bracket or a word that introduces values ("is", "be", "as",
@@ -859,7 +976,7 @@ def label_definitions(labels: list[str], text: str) -> dict[str, str]:
     """
     known = {label.lower(): label for label in labels}
     found: dict[str, str] = {}
-    _, stated = find_labels("Labels:\n" + re.sub(r";\s*", "\n", text))
+    _, stated = find_labels("Labels:\n" + re.sub(r";\s*|(?<=[.!?])\s+(?=\S)", "\n", text))
     for name, definition in [*stated.items(), *_prose(text, labels)]:
         label = known.get(name.lower())
         if label and label not in found:
@@ -884,6 +1001,11 @@ def _header_rest(line: str) -> str | None:
         if before.count("(") > before.count(")") or before.count("[") > before.count("]"):
             continue
         rest = match.group(1).strip()
+        if re.match(r"^[\w\-'\"`*]+\s+(?:if|when|whenever)\b", rest, re.I):
+            continue  # "Mark it as sport if it ...": one prose rule, not a list
+        head, colon, tail = rest.partition(":")
+        if colon and tail.strip() and _FILLER_REST.fullmatch(head.strip()):
+            rest = tail.strip()  # "one of these words: a / b / c": the list is after the colon
         count = len(_split_labelled(rest)) if rest else 0
         if best is None or count > best[0]:
             best = (count, rest)
