@@ -89,6 +89,7 @@ class GuardedExecute(Execute):
         self._notebook_chars = 0
         self._answered: dict[str, str] = {}  # msg_id -> the cell (or check) it answered
         self._forged: list[str] = []
+        self._km: Any = None
         resources["autograder"] = self._record
         try:
             return super().preprocess(nb, resources, km)
@@ -98,6 +99,22 @@ class GuardedExecute(Execute):
                 if is_test_cell(cell) and _grade_id(cell) not in self._record["cells"]:
                     self._verdict(cell, False, f"not run: {self._record['stopped']}")
             return nb, resources
+        finally:
+            self._audit_flags()
+
+    def create_kernel_manager(self) -> Any:
+        self._km = super().create_kernel_manager()
+        return self._km
+
+    def _audit_flags(self) -> None:
+        """What the kernel's audit hook reported: contained attempts, as evidence."""
+        channel = getattr(self._km, "audit", None)
+        if channel is None:
+            return
+        for line in channel.finish():
+            flag = f"sandbox audit: {line}"
+            if flag not in self._record["flags"]:
+                self._record["flags"].append(flag)
 
     # -- per cell -------------------------------------------------------------------------
 
@@ -107,6 +124,8 @@ class GuardedExecute(Execute):
         test = is_test_cell(cell)
         label = _grade_id(cell) or f"cell {index + 1}"
         if self._record["stopped"] is None and self._baseline is None:
+            if hasattr(self._km, "lock_run_dir"):
+                self._km.lock_run_dir()  # the kernel is up: its sockets exist
             self._baseline = self._state(CHECK_TIMEOUT_S)
             if self._baseline is None:
                 self._stop("the kernel did not answer the grader's first state check")
@@ -207,6 +226,11 @@ class GuardedExecute(Execute):
             return "the kernel was tampered with while it ran"
         if errors:
             ename = str(errors[-1].get("ename", ""))
+            evalue = str(errors[-1].get("evalue", ""))
+            if ename == "OSError" and evalue.startswith(("[Errno 28]", "[Errno 122]")):
+                return "ran out of disk space (the kernel's folders have a size limit)"
+            if ename == "OSError" and evalue.startswith("[Errno 27]"):
+                return "wrote a file over the size limit"
             # A learner's exception class name is free text: only built-in names are repeated.
             return f"raised {ename}" if ename in BUILTIN_EXCEPTIONS else "raised an exception"
         return "the kernel reported an error"
@@ -236,6 +260,10 @@ class GuardedExecute(Execute):
             self._record["flags"].append(f"{when}: the kernel did not answer the state check")
             self._stop(f"the kernel was tampered with ({when})")
             return False
+        if current.get("channel") is False:
+            self._record["flags"].append(f"{when}: the kernel's audit channel was cut")
+            self._stop(f"the kernel was tampered with ({when})")
+            return False
         verdict = kernel_check.compare(self._baseline, current)
         for line in verdict.suspect:
             if line not in self._record["held"]:
@@ -260,7 +288,12 @@ class GuardedExecute(Execute):
             spent = self._record.get("check_seconds", 0.0) + time.monotonic() - start
             self._record["check_seconds"] = round(spent, 3)
             self._record["checks"] = self._record.get("checks", 0) + 1
-        return None if text is None else kernel_check.parse_answer(text, nonce)
+        answer = None if text is None else kernel_check.parse_answer(text, nonce)
+        channel = getattr(self._km, "audit", None)
+        if answer is not None and channel is not None:
+            # The hook echoes the check's nonce through its pipe: silence means it was cut.
+            answer["channel"] = channel.saw_check(nonce)
+        return answer
 
     async def _evaluate(self, expr: str, timeout: float) -> str | None:
         """Evaluate ``expr`` as a user expression of an empty, silent execute; its value.

@@ -27,6 +27,7 @@ MARKER = "AUTOGRADER-STATE"
 _SNIPPET = r'''
 def _check(nonce, roots):
     import builtins, sys, json, math, operator, cmath, threading, types, functools
+    sys.audit("autograder.check", nonce)  # the audit hook echoes it to the grader
     shell_class = sys.modules["IPython.core.interactiveshell"].InteractiveShell
     ip = shell_class._instance or shell_class.instance()
     learner_hint = ("<ipython-input", "<stdin>")

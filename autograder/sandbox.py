@@ -40,6 +40,7 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Dict, Integer, Unicode
 
 import course
+from autograder import kernel_audit
 
 INSIDE_HOME = "/home/learner"
 INSIDE_WORK = f"{INSIDE_HOME}/work"
@@ -55,6 +56,10 @@ DEFAULT_LIMITS: dict[str, int] = {
     "nofile": 1024,
 }
 TMP_SIZE = 256 * 1024**2  # the kernel's /tmp is a tmpfs of this size
+HOME_SIZE = 512 * 1024**2  # its home (working folder included) is a tmpfs of this size
+# Folders a kernel may read besides the install roots (the audit hook reports reads elsewhere).
+SYSTEM_READ = ("/usr/", "/etc/", "/lib/", "/lib32/", "/lib64/", "/libx32/", "/bin/", "/sbin/",
+               "/opt/", "/sys/", "/dev/", "/var/lib/", "/var/cache/", "/run/")
 TREE_MEMORY = 4 * 1024**3  # bytes of memory for the kernel's whole process tree (cgroup)
 TREE_PIDS = 512  # tasks in the kernel's whole process tree (cgroup)
 CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -322,6 +327,7 @@ class SandboxKernelManager(AsyncKernelManager):
             self.transport = "ipc"
             self.ip = str(self.run_dir / "zmq")
         self.connection_file = str(self.run_dir / "kernel.json")
+        self.audit = kernel_audit.AuditChannel()
 
     def _seed_font_cache(self) -> None:
         """Copy matplotlib's font cache in: building it costs seconds per kernel."""
@@ -338,9 +344,26 @@ class SandboxKernelManager(AsyncKernelManager):
         if self.kernel_uid is not None:
             os.chown(self.connection_file, self.kernel_uid, self.kernel_uid)
 
+    def audit_config(self) -> dict[str, list[str]]:
+        """Where the kernel may write and read, for the audit hook (paths as the kernel sees
+        them)."""
+        if self.info.active:
+            writable = [INSIDE_HOME, "/tmp", "/var/tmp", "/dev/shm", str(self.run_dir)]
+        else:
+            writable = [str(self.home_dir), str(self.work_dir), str(self.run_dir)]
+        roots = [str(r) for r in readable_roots()]
+        stdlib = Path(sysconfig.get_paths()["stdlib"]).resolve()
+        return {
+            "rw": [w.rstrip("/") + "/" for w in writable],
+            "ro": list(SYSTEM_READ),
+            "roots": [r.rstrip("/") + "/" for r in roots],
+            "stdlib": [str(stdlib) + "/", str(Path(sysconfig.get_paths()["stdlib"])) + "/"],
+        }
+
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         python = str(Path(sys.executable))
-        kernel = [python, "-I", "-m", "ipykernel_launcher", "-f", self.connection_file]
+        boot = kernel_audit.boot_command(python, self.audit.write_fd, self.audit_config())
+        kernel = [*boot, "-f", self.connection_file]
         kernel += ["--IPKernelApp.ignore_cwd=True", *(extra_arguments or [])]
         limits = self._prlimit()
         if not self.info.active:
@@ -384,10 +407,21 @@ class SandboxKernelManager(AsyncKernelManager):
         for root in readable_roots():
             args += [*_dirs_for(root), "--ro-bind", str(root), str(root)]
         args += ["--proc", "/proc", "--dev", "/dev"]
-        args += [*_dirs_for(Path(INSIDE_HOME)), "--bind", str(self.home_dir), INSIDE_HOME]
-        args += ["--bind", str(self.work_dir), INSIDE_WORK]
+        # Home and working folder: one size-limited tmpfs, so a kernel can fill neither the
+        # host's disk nor memory beyond HOME_SIZE; the grader's files are bound in read-only.
+        args += [*_dirs_for(Path(INSIDE_HOME)), "--perms", "0777", "--size", str(HOME_SIZE)]
+        args += ["--tmpfs", INSIDE_HOME]
+        for folder in sorted(p for p in self.home_dir.rglob("*") if p.is_dir()):
+            inside = f"{INSIDE_HOME}/{folder.relative_to(self.home_dir)}"
+            args += ["--perms", "0777", "--dir", inside]
+        args += ["--perms", "0777", "--dir", INSIDE_WORK]
+        for base, inside_base in ((self.home_dir, INSIDE_HOME), (self.work_dir, INSIDE_WORK)):
+            for path in sorted(p for p in base.rglob("*") if p.is_file() and not p.is_symlink()):
+                args += ["--ro-bind", str(path), f"{inside_base}/{path.relative_to(base)}"]
         args += [*_dirs_for(self.run_dir), "--bind", str(self.run_dir), str(self.run_dir)]
-        args += ["--chdir", INSIDE_WORK, "--clearenv"]
+        # Everything not mounted above (the folders bwrap made on its own root) is read-only:
+        # the kernel writes only to its size-limited home and /tmp.
+        args += ["--remount-ro", "/", "--chdir", INSIDE_WORK, "--clearenv"]
         for key, value in kernel_env(python).items():
             args += ["--setenv", key, value]
         return [*args, "--"]
@@ -397,7 +431,11 @@ class SandboxKernelManager(AsyncKernelManager):
         if not self.info.active:  # no bwrap: the folders are real paths
             kw["env"]["COURSE_HOME"] = str(self.home_dir / ".course")
             kw["env"]["MPLCONFIGDIR"] = str(self.home_dir / ".config" / "matplotlib")
+        if not self.info.active:
+            kw["env"]["TMPDIR"] = str(self.home_dir / "tmp")
+            (self.home_dir / "tmp").mkdir(exist_ok=True)
         kw["cwd"] = str(self.work_dir)
+        kw["pass_fds"] = (self.audit.write_fd,)
         # The kernel's own fd 1/2 (C libraries, os.write) must never reach the grader's
         # terminal: they go to a log in the grader's folder, capped by RLIMIT_FSIZE.
         log = open(Path(self.sandbox_root) / "kernel.log", "ab")  # noqa: SIM115 - kept open
@@ -405,9 +443,32 @@ class SandboxKernelManager(AsyncKernelManager):
         kw["stdout"] = kw["stderr"] = log
         return await super()._async_pre_start_kernel(**kw)
 
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        try:
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+        finally:
+            self.audit.child_started()  # the kernel holds the only write end now
+
+    def lock_run_dir(self) -> None:
+        """Once the kernel has bound its sockets, take back its run folder (as root): it can
+        create no file there, so nothing it writes reaches the host's disk."""
+        if self.kernel_uid is None:
+            return
+        try:
+            os.chown(self.connection_file, 0, 0)
+            os.chown(self.run_dir, 0, 0)
+            self.run_dir.chmod(0o755)
+        except OSError:
+            return
+
+    def audit_records(self) -> list[str]:
+        """What the kernel's audit hook reported (after the kernel ended)."""
+        return self.audit.finish()
+
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
         if not restart:
+            self.audit.close()
             shutil.rmtree(self.run_dir, ignore_errors=True)
             if getattr(self, "_kernel_log", None) is not None:
                 self._kernel_log.close()

@@ -11,45 +11,51 @@ itself: it flags the notebook for a person, with the cell and line.
 from __future__ import annotations
 
 import ast
+import math
 from dataclasses import dataclass
 
 from nbformat import NotebookNode
 
-# module -> why importing it is suspicious in a graded notebook
+# Importing a module is not evidence by itself (subprocess, inspect, sqlite3 have honest uses);
+# only these imports are: raw memory access, and the grader's own code.
 SUSPICIOUS_MODULES = {
     "ctypes": "ctypes (raw memory access)",
     "cffi": "cffi (raw memory access)",
-    "signal": "signal handlers",
-    "subprocess": "subprocesses",
-    "multiprocessing": "extra processes",
-    "socket": "network sockets",
-    "pty": "a pseudo-terminal",
-    "sqlite3": "a database (the gradebook is SQLite)",
-    "sqlalchemy": "a database (the gradebook is SQLite)",
-    "gc": "the garbage collector (reaching objects by reference)",
-    "inspect": "stack and source inspection",
-    "linecache": "cell sources of the running tests",
-    "importlib": "import machinery",
-    "atexit": "exit hooks",
-    "builtins": "builtins",
-    "resource": "process limits",
-    "nbgrader": "nbgrader itself",
-    "IPython": "IPython internals",
-    "ipykernel": "kernel internals",
-    "jupyter_client": "kernel internals",
-    "zmq": "kernel sockets",
+    "autograder": "the grader's own code",
+    "nbgrader": "the grader's own code",
+}
+# (module, function) -> what calling it does; None matches any function of the module.
+SUSPICIOUS_USES = {
+    ("subprocess", None): "starts a process (subprocess)",
+    ("pty", None): "starts a process on a pseudo-terminal",
+    ("multiprocessing", "Process"): "starts a process (multiprocessing)",
+    ("os", "system"): "runs a shell command",
+    ("os", "popen"): "runs a shell command",
+    ("os", "posix_spawn"): "starts a process",
+    ("os", "posix_spawnp"): "starts a process",
+    ("os", "kill"): "sends a signal to a process",
+    ("os", "killpg"): "sends a signal to a process group",
+    ("os", "getppid"): "looks up the parent process (the grader)",
+    ("signal", "signal"): "installs a signal handler",
+    ("signal", "pthread_kill"): "sends a signal",
+    ("socket", None): "opens a network socket",
+    ("gc", "get_referrers"): "the garbage collector (reaching objects by reference)",
+    ("gc", "get_referents"): "the garbage collector (reaching objects by reference)",
+    ("gc", "get_objects"): "the garbage collector (reaching objects by reference)",
+    ("inspect", "currentframe"): "stack frames",
+    ("inspect", "stack"): "stack frames",
+    ("inspect", "getouterframes"): "stack frames",
+    ("inspect", "getinnerframes"): "stack frames",
+    ("inspect", "trace"): "stack frames",
+    ("linecache", None): "the cell sources of the running tests (linecache)",
+    ("atexit", "register"): "an exit hook",
+    ("resource", "setrlimit"): "process limits",
 }
 SUSPICIOUS_CALLS = {
-    "system": "a shell command",
-    "popen": "a shell command",
     "exec": "exec",
     "eval": "eval",
     "compile": "compile",
     "__import__": "__import__",
-    "globals": "globals()",
-    "breakpoint": "breakpoint()",
-    "setattr": "setattr",
-    "delattr": "delattr",
 }
 SUSPICIOUS_ATTRS = {
     "settrace": "a trace function",
@@ -66,7 +72,6 @@ SUSPICIOUS_ATTRS = {
     "input_transformer_manager": "an input transformer",
     "ast_transformers": "an AST transformer",
     "register_magic_function": "a magic",
-    "events": "IPython event callbacks",
     "showtraceback": "the traceback display",
     "_showtraceback": "the traceback display",
     "displayhook": "the display hook",
@@ -83,8 +88,6 @@ SUSPICIOUS_ATTRS = {
     "execve": "a replaced process",
     "spawnv": "a process",
     "setsid": "a detached process",
-    "kill": "signals to processes",
-    "killpg": "signals to processes",
     "meta_path": "an import hook",
     "path_hooks": "an import hook",
     "__subclasses__": "class hierarchy walking",
@@ -143,10 +146,35 @@ def _python(source: str) -> str:
 SHADOWED = frozenset({"exec", "get_ipython", "__builtins__", "__import__", "print", "vars"})
 
 
+# Where a path expression starts that leads out of the working folder when walked up.
+_CWD_CALLS = {"cwd", "getcwd", "getcwdb", "home"}
+# sys attributes -> folders below the installation's root they point at
+_PREFIXES = {"prefix": 0, "base_prefix": 0, "exec_prefix": 0, "executable": 2}
+_INSTALL_CALLS = {"get_paths", "get_path", "getsitepackages", "getusersitepackages"}
+_ENVIRON_KEYED = {"get", "setdefault", "pop", "__getitem__", "__contains__"}
+
+
+def _imports(tree: ast.AST) -> dict[str, tuple[str, str | None]]:
+    """Local name -> (module, function or None) for every import in ``tree``."""
+    names: dict[str, tuple[str, str | None]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                top = alias.name.split(".")[0]
+                names[alias.asname or top] = (alias.name if alias.asname else top, None)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                names[alias.asname or alias.name] = (node.module, alias.name)
+    return names
+
+
 class _Visitor(ast.NodeVisitor):
-    def __init__(self, cell: int) -> None:
+    def __init__(self, cell: int, imports: dict[str, tuple[str, str | None]]) -> None:
         self.cell = cell
+        self.imports = imports
         self.found: list[Finding] = []
+        self.walkable: dict[str, float] = {}  # names bound to paths under cwd, home or install
+        self._reported: set[int] = set()
 
     def add(self, node: ast.AST, what: str) -> None:
         self.found.append(Finding(self.cell, getattr(node, "lineno", 0), what))
@@ -162,44 +190,173 @@ class _Visitor(ast.NodeVisitor):
 
     def _module(self, node: ast.AST, name: str) -> None:
         top = name.split(".")[0]
-        if name in ("IPython.display", "IPython.core.display"):
-            return  # display(), Markdown, HTML: what notebooks use IPython for
         if top in SUSPICIOUS_MODULES:
             self.add(node, f"imports {name}: {SUSPICIOUS_MODULES[top]}")
 
+    def _resolve(self, func: ast.AST) -> tuple[str, str] | None:
+        """(module, function) a call refers to through the notebook's imports, if any."""
+        if isinstance(func, ast.Name) and func.id in self.imports:
+            module, name = self.imports[func.id]
+            return (module.split(".")[0], name) if name else None
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            module, name = self.imports.get(func.value.id, (func.value.id, None))
+            if name is None:
+                return module.split(".")[0], func.attr
+        return None
+
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
-        name = ""
-        if isinstance(func, ast.Name):
-            name = func.id
-        elif isinstance(func, ast.Attribute):
-            name = func.attr
-        if name in ("compile", "system", "popen") and isinstance(func, ast.Attribute):
-            owner = func.value
-            if not (isinstance(owner, ast.Name) and owner.id in ("os", "builtins", "subprocess")):
-                name = ""  # re.compile, message.system: not what we look for
+        name = func.id if isinstance(func, ast.Name) else ""
+        resolved = self._resolve(func)
+        if resolved is not None:
+            module, function = resolved
+            what = SUSPICIOUS_USES.get((module, function)) or SUSPICIOUS_USES.get((module, None))
+            if what:
+                self.add(node, f"calls {module}.{function}: {what}")
+            if module == "builtins":
+                name = function
+        if isinstance(func, ast.Attribute) and func.attr in ("system", "getoutput") and (
+            isinstance(func.value, ast.Call) and _callee(func.value) == "get_ipython"
+        ):
+            self.add(node, "runs a shell command (!cmd)")
         if name in SUSPICIOUS_CALLS:
             literal = all(isinstance(a, ast.Constant) for a in node.args)
             if name in ("exec", "eval", "compile") and literal:
                 self.add(node, f"calls {name} on a literal string")
             else:
                 self.add(node, f"calls {SUSPICIOUS_CALLS[name]}")
-        if name == "get_ipython":
-            self.add(node, "reaches the IPython shell (get_ipython())")
-        if name in FILE_CALLS and node.args:
+        if name in ("setattr", "delattr") and node.args and _owner(node.args[0]) in GUARDED:
+            self.add(node, f"replaces {_owner(node.args[0])}.* ({name})")
+        callee = func.attr if isinstance(func, ast.Attribute) else name
+        if callee in FILE_CALLS and node.args:
             prefix = _path_prefix(node.args[0])
-            if prefix is not None and not _inside_cwd(prefix):
-                self.add(node, f"touches {prefix[:60]!r}..., outside the working folder ({name})")
+            if prefix is not None and prefix.startswith("/proc"):
+                self.add(node, f"reads {prefix[:40]!r}...: other processes' command lines, "
+                               f"environment or files ({callee})")
+            elif prefix is not None and not _inside_cwd(prefix):
+                self.add(node, f"touches {prefix[:60]!r}..., outside the working folder ({callee})")
+        if isinstance(func, ast.Attribute) and func.attr in _ENVIRON_KEYED and self._is_environ(
+            func.value
+        ):
+            for child in [*node.args, *node.keywords]:
+                self.visit(child)
+            return
+        if callee in ("dirname", "join", "joinpath"):
+            self._walks_up(node)
         self.generic_visit(node)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if node.attr in SUSPICIOUS_ATTRS:
             self.add(node, f"uses .{node.attr}: {SUSPICIOUS_ATTRS[node.attr]}")
+        inner = node.value
+        if node.attr in ("register", "unregister", "callbacks", "trigger") and (
+            isinstance(inner, ast.Attribute) and inner.attr == "events"
+        ):
+            self.add(node, f"uses .events.{node.attr}: IPython event callbacks")
+        if node.attr in ("parent", "parents"):
+            self._walks_up(node)
+        if self._is_environ(node):
+            self.add(node, "reads the whole environment (os.environ)")
         self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> None:
         if node.id in ("__builtins__", "__loader__", "__spec__"):
             self.add(node, f"uses {node.id}")
+        if self._is_environ(node):
+            self.add(node, "reads the whole environment (os.environ)")
+
+    def _is_environ(self, node: ast.AST) -> bool:
+        if isinstance(node, ast.Attribute) and node.attr in ("environ", "environb"):
+            return isinstance(node.value, ast.Name) and self.imports.get(
+                node.value.id, (node.value.id, None)
+            )[0] == "os"
+        return isinstance(node, ast.Name) and self.imports.get(node.id) == ("os", "environ")
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        self._walks_up(node)
+        self._visit_keyed(node, node.value, [node.slice])
+
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        self._walks_up(node)  # cwd / ".." / ".."
+        self.generic_visit(node)
+
+    def visit_Compare(self, node: ast.Compare) -> None:
+        if any(isinstance(op, ast.In | ast.NotIn) for op in node.ops) and self._is_environ(
+            node.comparators[-1]
+        ):
+            self._visit_keyed(node, node.comparators[-1], [node.left])
+            return
+        self.generic_visit(node)
+
+    def _visit_keyed(self, node: ast.AST, environ: ast.AST, rest: list[ast.AST]) -> None:
+        """os.environ["KEY"], "KEY" in os.environ: one variable, not the whole environment."""
+        if not self._is_environ(environ):
+            self.generic_visit(node)
+            return
+        for child in rest:
+            self.visit(child)
+
+    def _depth(self, node: ast.AST) -> float | None:
+        """Folders below its start (working folder, home, installation) a path expression
+        points; negative once it has walked above it; None when it starts elsewhere."""
+        if isinstance(node, ast.Name):
+            return self.walkable.get(node.id)
+        if isinstance(node, ast.Attribute):
+            if _owner(node.value) == "sys" and node.attr in _PREFIXES:
+                return _PREFIXES[node.attr]
+            if node.attr == "__file__":
+                return 1
+            if node.attr == "parent":
+                inner = self._depth(node.value)
+                return None if inner is None else inner - 1
+            if node.attr == "parents":
+                return None if self._depth(node.value) is None else -math.inf
+            return None
+        if isinstance(node, ast.Subscript):
+            value = node.value
+            if isinstance(value, ast.Attribute) and value.attr == "parents":
+                inner = self._depth(value.value)
+                index = node.slice
+                step = index.value + 1 if isinstance(index, ast.Constant) and isinstance(
+                    index.value, int) else math.inf
+                return None if inner is None else inner - step
+            if isinstance(value, ast.Call) and _callee(value) in _INSTALL_CALLS:
+                return 0
+            return None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            inner = self._depth(node.left)
+            return None if inner is None else inner + _segments(node.right)
+        if isinstance(node, ast.Call):
+            callee = _callee(node)
+            if callee in _CWD_CALLS:
+                return 0
+            if callee in ("abspath", "realpath", "resolve", "absolute") and _dot_path(node):
+                return 0
+            if callee in _INSTALL_CALLS:
+                return 0
+            if callee == "dirname" and node.args:
+                inner = self._depth(node.args[0])
+                return None if inner is None else inner - 1
+            if callee == "join" and node.args:
+                inner = self._depth(node.args[0])
+                return None if inner is None else inner + sum(_segments(a) for a in node.args[1:])
+            if callee in ("Path", "PurePath", "PosixPath", "str", "fspath", "abspath", "realpath",
+                          "normpath", "expanduser") and node.args:
+                return self._depth(node.args[0])
+            if isinstance(node.func, ast.Attribute) and callee in (
+                "resolve", "absolute", "expanduser", "joinpath"
+            ):
+                inner = self._depth(node.func.value)
+                extra = sum(_segments(a) for a in node.args) if callee == "joinpath" else 0
+                return None if inner is None else inner + extra
+        return None
+
+    def _walks_up(self, node: ast.AST) -> None:
+        depth = self._depth(node)
+        if depth is not None and depth < 0 and id(node) not in self._reported:
+            self._reported.update(id(sub) for sub in ast.walk(node))
+            self.add(node, "walks up from the working folder, home or the installation "
+                           "(to the course root, gradebook, repository or other learners)")
 
     def _binds(self, node: ast.AST, name: str) -> None:
         if name in SHADOWED:
@@ -228,17 +385,50 @@ class _Visitor(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Assign(self, node: ast.Assign) -> None:
+        depth = self._depth(node.value)
+        if depth is not None:
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    self.walkable[target.id] = depth
         for target in node.targets:
             for name in ast.walk(target):
                 if isinstance(name, ast.Name):
                     self._binds(node, name.id)
             if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
                 owner = target.value.id
-                if owner in {"math", "operator", "builtins", "sys", "os", "np", "numpy", "course"}:
+                if owner in GUARDED:
                     self.add(node, f"replaces {owner}.{target.attr}")
             if isinstance(target, ast.Attribute) and target.attr in COMPARISON_DUNDERS:
                 self.add(node, f"assigns {target.attr} on an object")
         self.generic_visit(node)
+
+
+GUARDED = frozenset({"math", "operator", "builtins", "sys", "os", "np", "numpy", "course"})
+
+
+def _owner(node: ast.AST) -> str | None:
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _callee(call: ast.Call) -> str:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
+def _segments(node: ast.AST) -> float:
+    """Folders a joined part adds: 'a/b' 2, '..' -1; a part not written out counts 1."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        parts = [p for p in node.value.replace("\\", "/").split("/") if p not in ("", ".")]
+        return sum(-1 if p == ".." else 1 for p in parts)
+    return 1
+
+
+def _dot_path(call: ast.Call) -> bool:
+    """Path('.').resolve(), Path().absolute(), os.path.abspath('.'): the working folder."""
+    args = list(call.args)
+    if isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Call):
+        args = list(call.func.value.args)  # Path(x).resolve(): look at x
+    return all(isinstance(a, ast.Constant) and a.value in (".", "", "./") for a in args)
 
 
 def _constant_result(func: ast.AST) -> bool:
@@ -286,22 +476,29 @@ def scan_notebook(nb: NotebookNode, release: NotebookNode | None = None) -> list
             skip_ids.add(meta.get("grade_id"))
         if cell.get("cell_type") == "code":
             shipped.add(str(cell.get("source", "")).strip())
-    found: list[Finding] = []
+    trees: list[tuple[int, ast.AST, bool]] = []  # (cell number, tree, the learner's own)
     for index, cell in enumerate(nb.get("cells", []), start=1):
         if cell.get("cell_type") != "code":
             continue
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if grade_id in skip_ids:
-            continue
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else str(source)
-        if source.strip() in shipped:
-            continue
         try:
             tree = ast.parse(_python(source))
         except (SyntaxError, ValueError, RecursionError):
             continue  # it fails at run time the same way; nothing hides in it
-        visitor = _Visitor(index)
+        ours = grade_id not in skip_ids and source.strip() not in shipped
+        trees.append((index, tree, ours))
+    imports: dict[str, tuple[str, str | None]] = {}
+    for _, tree, _ in trees:  # a module imported in a shipped cell is the same module
+        imports.update(_imports(tree))
+    found: list[Finding] = []
+    walkable: dict[str, float] = {}
+    for index, tree, ours in trees:
+        if not ours:
+            continue
+        visitor = _Visitor(index, imports)
+        visitor.walkable = walkable  # a path bound in one cell is walked up in another
         visitor.visit(tree)
         found += visitor.found
     return found

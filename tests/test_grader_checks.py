@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from autograder import kernel_check
@@ -43,6 +44,84 @@ def test_scan_ignores_honest_code_and_shipped_cells():
     release = new_notebook(cells=[new_code_cell("import subprocess")])
     learner = new_notebook(cells=[new_code_cell("import subprocess")])
     assert scan_notebook(learner, release) == []
+
+
+HONEST_CELLS = [
+    # A learner who measures, caches, logs and cleans up after themselves: nothing to flag.
+    "import gc, inspect, json, logging, os, signal, sqlite3, subprocess, tempfile, warnings\n"
+    "from pathlib import Path\n"
+    "log = logging.getLogger('mine')\n"
+    "cache = Path.cwd() / 'cache' / 'answers.json'\n"
+    "cache.parent.mkdir(parents=True, exist_ok=True)\n"
+    "cache.write_text(json.dumps({'n': 3}))\n"
+    "provider = os.environ.get('COURSE_PROVIDER', 'sim')\n"
+    "os.environ['TOKENIZERS_PARALLELISM'] = 'false'\n"
+    "if 'HOME' in os.environ:\n    home_set = True\n"
+    "db = sqlite3.connect(':memory:')\n"
+    "print(inspect.signature(json.dumps))\n"
+    "warnings.warn('slow path')\n"
+    "gc.collect()\n",
+    "import course\nfrom course import llm\n"
+    "data_dir = Path(course.__file__).parent / 'data'\n"
+    "scratch = Path(tempfile.mkdtemp())\n"
+    "(scratch / 'notes.txt').write_text('draft')\n"
+    "setattr(log, 'disabled', False)\n"
+    "names = sorted(globals())\n"
+    "result = {'events': []}\nresult['events'].append(1)\n",
+    "from tqdm import tqdm\nfor step in tqdm(range(3)):\n    pass\n"
+    "class Point:\n    def __init__(self, x):\n        self.x = x\n"
+    "    def __eq__(self, other):\n        return isinstance(other, Point) and self.x == other.x\n",
+]
+
+
+def test_honest_submissions_come_back_without_a_single_flag():
+    nb = new_notebook(cells=[new_code_cell(code) for code in HONEST_CELLS])
+    assert [str(f) for f in scan_notebook(nb)] == []
+
+
+def test_plain_imports_are_not_evidence_but_their_dangerous_uses_are():
+    assert scan("import subprocess, inspect, sqlite3, signal, gc, socket, linecache") == []
+    found = " | ".join(scan(
+        "import subprocess as sp, inspect, gc\n"
+        "from os import kill\n"
+        "sp.Popen(['sleep', '100'])\n"
+        "frame = inspect.currentframe().f_back\n"
+        "gc.get_referrers(object)\n"
+        "kill(1, 15)\n"
+    ))
+    for what in ("starts a process", "stack frames", "garbage collector", "sends a signal"):
+        assert what in found, what
+    severe = scan_notebook(new_notebook(cells=[new_code_cell("import gc\ngc.get_objects()")]))
+    assert severe and all(f.severe for f in severe)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "from pathlib import Path\nfor up in Path.cwd().parents:\n    print(list(up.iterdir()))",
+        "import os\nabove = os.path.dirname(os.getcwd())\nprint(os.listdir(above))",
+        "from pathlib import Path\nbook = Path('.').resolve() / '..' / '..' / 'gradebook.db'",
+        "import os\nos.chdir('../..')",
+        "import sys\nfrom pathlib import Path\nrepo = Path(sys.executable).parents[3]",
+        "from pathlib import Path\nhere = Path.cwd()\nnext_door = here.parent / 'bob'",
+        "from pathlib import Path\nhome = Path.home()\nothers = home.parent",
+    ],
+)
+def test_walking_out_of_the_working_folder_is_flagged(code):
+    found = " | ".join(scan(code))
+    assert "walks up" in found or "outside the working folder" in found, found
+
+
+def test_the_whole_environment_and_the_grader_are_flagged_keyed_reads_are_not():
+    assert "whole environment" in " | ".join(scan("import os\nsnapshot = dict(os.environ)"))
+    assert "whole environment" in " | ".join(scan("import os\nprint(os.environ.copy())"))
+    assert "whole environment" in " | ".join(
+        scan("from os import environ as e\nfor k in e:\n    print(k)")
+    )
+    keyed = "import os\nkey = os.environ['OPENAI_API_KEY'] if 'X' in os.environ else None"
+    assert scan(keyed) == []
+    assert "grader's own code" in " | ".join(scan("from autograder import grading"))
+    assert "other processes" in " | ".join(scan("print(open('/proc/1/environ').read())"))
 
 
 def answer(**changes) -> dict:

@@ -667,6 +667,14 @@ def case_checks(run: Run) -> list[str]:
                 f"no overall limit: 20 cells of 1.6 s (2 s per cell, --submission-timeout "
                 f"{run.case.get('submission_timeout')}) ran {run.wall:.0f} s, no limit reported"
             )
+    if "disk" in checks:
+        written = [int(v) for v in ev.get("disk_mb", []) if v.isdigit()]
+        if not written or max(written) >= 2048:
+            problems.append(f"no disk quota: {written or 'nothing'} MB written, never stopped")
+        said = " ".join(c for nb in (run.report or {}).get("notebooks", [])
+                        for c in (x.get("reason") or "" for x in nb.get("cells", [])))
+        if "disk" not in said.lower():
+            problems.append(f"the report does not say the disk was full: {said[:200]!r}")
     if "forks" in checks:
         forks = [int(v) for v in ev.get("forks", []) if v.isdigit()]
         if forks and max(forks) >= 400:
@@ -745,9 +753,15 @@ def test_no_points_from_tampering_even_when_flagged(
 def test_tampering_is_flagged(hostile_runs: dict[str, Run], case: str) -> None:
     run = hostile_runs[case]
     assert run.report is not None, f"{case}: no report to carry a flag"
-    assert flags_of(run.report), (
+    flags = flags_of(run.report)
+    assert flags, (
         f"{case} ({run.case['about']}) is not flagged for a person; "
         f"score {run.report.get('score')}, evidence {sorted(run.evidence)}"
+    )
+    wanted = run.case.get("flag_match")
+    assert not wanted or any(re.search(wanted, flag) for flag in flags), (
+        f"{case} ({run.case['about']}) is flagged, but no flag names its attack ({wanted}): "
+        f"{flags[:6]}"
     )
 
 

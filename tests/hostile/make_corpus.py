@@ -186,6 +186,8 @@ TRANSFORMS = {"tests_disarmed": tests_disarmed, "tests_renamed_and_faked": tests
 #   setup        created at test time: [kind, relative path, target]
 #   baseline     the most an honest reading of the submission earns (score, written answers incl.)
 #   flag         tampering the grader is asked to flag (static scan or kernel-state check)
+#   flag_match   a regular expression some flag must match: the flag names this attack's own
+#                mechanism (a contained attempt is flagged for what it tried, not by accident)
 #   forbid       evidence keys that show the sandbox failed (printed by the attack, or in loot)
 #   timeout      per-cell timeout (s) given to the grader (--timeout)
 #   submission_timeout   the whole submission's limit (--submission-timeout)
@@ -243,7 +245,9 @@ CASE_SPECS: dict[str, dict] = {
                           "flag": True,
                           "about": "find it through /proc/<ancestor>/fd and cwd, write via fd"},
     "gradebook_corrupt": {"answer": P.GRADEBOOK_CORRUPT, "forbid": ["gradebook_corrupted"],
-                          "flag": True, "about": "overwrite the gradebook with garbage"},
+                          "flag": True, "flag_match": "walks up from the working folder|"
+                                                      "tried to write outside",
+                          "about": "overwrite the gradebook with garbage"},
     "gradebook_manual_on_correct": {
         "answer": P.CORRECT, "end": [P.GRADEBOOK_AFTER_TESTS], "baseline": 3,
         "forbid": ["gradebook_written"], "flag": True,
@@ -328,12 +332,15 @@ CASE_SPECS: dict[str, dict] = {
                                     "about": "float and str subclasses whose == is always True"},
     # -- reading what a learner must never see -------------------------------------------
     "leak_source_walk_up": {"answer": P.READ_SOURCE_WALK, "flag": True,
+                            "flag_match": "walks up from the working folder|tried to read",
                             "about": "print the copied source notebooks above cwd"},
     "leak_gradebook_sources": {"answer": P.READ_GRADEBOOK_SOURCES, "flag": True,
                                "about": "print source_cell rows of the gradebook"},
     "leak_repository": {"own_process": True, "answer": P.READ_REPO, "flag": True,
+                        "flag_match": "import the grader|imports autograder|tried to read",
                         "about": "print hidden tests and solutions of every source in the repo"},
     "leak_environment": {"own_process": True, "answer": P.READ_ENV, "flag": True,
+                         "flag_match": "whole environment",
                          "about": "print own env and the grading processes' env (/proc)"},
     "leak_post_run_cell_print": {"answer": P.PRINT_CELLS_EVENT, "flag": True,
                                  "about": "post_run_cell prints the cell that ran"},
@@ -379,11 +386,13 @@ CASE_SPECS: dict[str, dict] = {
     "write_repo_and_venv": {
         "own_process": True,
         "answer": P.WRITE_REPO, "forbid": ["wrote"], "flag": True,
+        "flag_match": "tried to write outside",
                             "about": "marker files in repo, autograder/source, venv, .git/hooks"},
     "write_poison_source_root": {
         "own_process": True,
         "answer": P.POISON_SOURCE, "flow": "poison_source",
                                  "forbid": ["poisoned"], "flag": True,
+                                 "flag_match": "other processes|parent process|tried to write",
                                  "about": "rewrite --source-root's tests; next learner graded"},
     # -- containment ---------------------------------------------------------------------------
     "escape_setsid_survivor": {
@@ -405,6 +414,8 @@ CASE_SPECS: dict[str, dict] = {
     "resource_memory_bomb_processes": {"answer": P.MEMORY_BOMB_PROCS,
                                        "check": ["memory_total"],
                                        "about": "4 processes x 2 GB, each under a per-process cap"},
+    "resource_disk_fill": {"answer": P.DISK_FILL, "check": ["disk"],
+                           "about": "fills every folder the kernel may write, in 32 MB files"},
     "resource_fork_bomb": {"answer": P.FORK_BOMB, "check": ["forks"], "persist": True,
                            "about": "400 forked sleepers"},
     "resource_huge_output": {"answer": P.HUGE_OUTPUT, "check": ["size"],
@@ -484,6 +495,7 @@ def write_case(name: str, spec: dict, releases: dict[str, dict]) -> None:
         "baseline": spec.get("baseline", 0),
         "exact": spec.get("exact"),
         "flag": spec.get("flag", False),
+        "flag_match": spec.get("flag_match"),
         "forbid": spec.get("forbid", []),
         "persist": spec.get("persist", False),
         "own_process": spec.get("own_process", False),

@@ -813,6 +813,22 @@ for pid in children:
 _ev("membomb_children_ok", done)
 ''')
 
+DISK_FILL = with_evidence('''\
+def squares(n):
+    """Correct, after filling every folder the kernel may write (at most 2 GB, 32 MB files)."""
+    written = 0
+    block = b"\\0" * (32 * 1024 * 1024)
+    try:
+        for i in range(64):
+            for folder in (".", "/tmp", _os.path.expanduser("~")):
+                with open(f"{folder}/fill-@@MARKER@@-{i}", "wb") as out:
+                    out.write(block)
+                written += 32
+    finally:
+        _ev("disk_mb", written)
+    return [i * i for i in range(n)]
+''')
+
 FORK_BOMB = with_evidence(STUB + '''
 
 n = 0
