@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 MODULE ?= module1_llm_features
 
-.PHONY: setup demo test lint lab release check cohort bench serve clean
+.PHONY: setup demo test test-fast lint lab release check cohort bench serve clean
 
 setup: $(VENV)/.installed ## create .venv and install the course (idempotent)
 
@@ -18,9 +18,18 @@ $(VENV)/.installed: pyproject.toml
 demo: setup ## run every notebook headless on the simulator, self-grade the solutions, summarise
 	$(BIN)/python -m autograder demo
 
-test: setup ## lint, then the whole test suite
+# Test files are spread over the cores (pytest-xdist); a file's tests stay on one worker, so
+# its module-scoped fixtures (a module's notebook runs, a reference grading) are built once.
+JOBS ?= 2
+
+test: setup ## lint, then the whole test suite (what CI runs)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/lint-imports --config .importlinter
+	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile
+
+test-fast: setup ## lint and every test that runs no notebook and no grader (for development)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile -m "not slow"
 
 # Jupyter refuses to run as root (containers, cloud VMs): allowed, with a warning.
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)

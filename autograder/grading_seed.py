@@ -21,11 +21,13 @@ same items and the same score. Grading workers on other machines need the same k
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
 import re
 import secrets
+import tempfile
 from pathlib import Path
 
 from nbformat import NotebookNode
@@ -56,16 +58,26 @@ def grading_key() -> bytes:
         return from_env.encode()
     path = key_file()
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32) + "\n")
+        _create_key_file(path)
     key = path.read_text(encoding="ascii", errors="replace").strip()
     if len(key) < 32:
         raise GradingKeyError(
             f"the grading key in {path} is too short ({len(key)} characters); delete the file to "
             f"make a new one, or set {KEY_ENV} to a long random string")
     return key.encode()
+
+
+def _create_key_file(path: Path) -> None:
+    """Write a new key whole, then link it into place: parallel graders agree on one key."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, draft = tempfile.mkstemp(dir=path.parent, prefix=".grading.key.")
+    try:
+        with os.fdopen(fd, "w") as handle:  # mkstemp makes it owner-only (0600)
+            handle.write(secrets.token_hex(32) + "\n")
+        with contextlib.suppress(FileExistsError):  # another grader made it first: use theirs
+            os.link(draft, path)
+    finally:
+        os.unlink(draft)
 
 
 def grading_seed(assignment: str, notebook: str, key: bytes | None = None) -> int:

@@ -166,3 +166,18 @@ def test_the_key_never_reaches_the_kernel(source_root, tmp_path, monkeypatch):
     folder = learner_copy(source_root, tmp_path / "snoop", snoop)
     report = grade_submission(MODULE, folder, workdir=tmp_path / "w", source_root=source_root)
     assert report.auto_score == 2.0, report.problems
+
+
+def test_graders_starting_together_agree_on_one_key(tmp_path, monkeypatch):
+    from concurrent.futures import ProcessPoolExecutor
+
+    monkeypatch.delenv(grading_seed.KEY_ENV, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    with ProcessPoolExecutor(max_workers=4) as pool:
+        keys = list(pool.map(_key_in_child, range(8)))
+    assert len(set(keys)) == 1
+    assert [p.name for p in grading_seed.key_file().parent.iterdir()] == ["grading.key"]
+
+
+def _key_in_child(_: int) -> bytes:
+    return grading_seed.grading_key()
