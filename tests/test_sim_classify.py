@@ -579,8 +579,8 @@ def test_the_messages_from_the_issue_get_the_right_label() -> None:
         assert decision.best == gold, (text, decision.scores)
 
 
-@pytest.mark.xfail(strict=True, reason="known miss: the static model reads this as neutral")
 def test_the_pizza_review_from_the_issue() -> None:
+    # The static model reads it as neutral; the valence reading (course.sim.feeling) fixes it.
     spec = LabelSpec(list(SETS["sentiment"]["defs"]), dict(SETS["sentiment"]["defs"]))
     text = "Honestly the best pizza I've had, we'll be back next week"
     assert classifier.decide(text, spec, 0.0, 0.0, random.Random(0)).best == "positive"

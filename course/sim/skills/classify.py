@@ -51,7 +51,7 @@ from functools import lru_cache
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from course.sim import meaning
+from course.sim import feeling, meaning
 from course.sim.skills import injection
 from course.sim.skills.base import Context, Reply
 from course.sim.skills.prompt import LabelSpec, classification_input, label_spec
@@ -60,7 +60,9 @@ from course.sim.skills.text import content_lemmas, content_tokens, identifier_wo
 _MAX_ERROR = 0.95
 EXAMPLE_WEIGHT = 0.5  # an example's lemmas count half: they carry incidental words too
 # How the four readings add up (raw score, before the background z-score).
-WEIGHTS = {"sent": 1.0, "parts": 1.0, "align": 0.5, "lex": 0.12, "examples": 0.5}
+WEIGHTS = {"sent": 1.0, "parts": 1.0, "align": 0.5, "lex": 0.12, "examples": 0.5, "valence": 0.8}
+# A set is "about feeling" when its labels' valences spread this much (0 below, full at +0.4).
+VALENCE_SPREAD = 0.3
 MATCH_FLOOR = 0.3  # a word pair less similar than this is no match at all
 CLEAR_Z = 1.25  # background standard deviations a label must stand out by to be "clear evidence"
 SD_FLOOR = 0.02  # a label whose background scores hardly vary must not get huge z-scores
@@ -157,6 +159,8 @@ class _Profile:
     real_examples: int  # examples that carry words beyond their label's name
     # `parts` and `words` stacked into one matrix each, with where each label's rows start, so
     # an input is scored against every label in one product (np.maximum.reduceat per label).
+    valence: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    feeling: float = 0.0  # 0..1: how much the labels differ in feeling (valence reading weight)
     parts_all: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     parts_at: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
     words_all: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
@@ -212,6 +216,30 @@ def _parts(label: str, spec: LabelSpec) -> list[str]:
     definition = spec.definitions.get(label, "")
     pieces = [p.strip() for p in re.split(r"[,;:()]|\bor\b|\band\b", definition) if p.strip()]
     return [_profile_text(label, spec)] + [f"{_name(label)}: {p}" for p in pieces]
+
+
+def label_valences(spec: LabelSpec, absence: int | None) -> np.ndarray:
+    """How each label feels, in [-1, 1] (`feeling.valence`): its name's, if the name carries a
+    feeling ("positive", "abuse", "joy"); else its definition's; 0 for the absence label. A
+    name of several words ("lost or stolen card") is an intent or a topic: like a definition,
+    it counts only as far as it is made of feeling words.
+
+    A definition counts only as far as it is *made of* feeling words ("insults, threats" yes,
+    "errors, crashes, pages that do not load" hardly), so queues that merely mention trouble
+    do not become a sentiment scale.
+    """
+    found = np.zeros(len(spec.labels), dtype=np.float32)
+    for i, label in enumerate(spec.labels):
+        if i == absence:
+            continue
+        name = _name(label)
+        named = feeling.valence(name) * (1.0 if " " not in name else feeling.share(name))
+        if abs(named) >= 0.05:
+            found[i] = named
+            continue
+        definition = spec.definitions.get(label, "")
+        found[i] = feeling.valence(definition) * feeling.share(definition)
+    return found
 
 
 def _with_associations(spec: LabelSpec) -> LabelSpec:
@@ -291,6 +319,10 @@ def _raw(text: str, profile: _Profile) -> np.ndarray:
         users = [i for i, weights in enumerate(profile.lemmas) if lemma in weights]
         for i in users:
             lex[i] += profile.lemmas[i][lemma] / len(users)
+    valence = np.zeros(n, dtype=np.float32)
+    if profile.feeling > 0:
+        valence = -np.abs(feeling.valence(text) - profile.valence)
+        valence = profile.feeling * (valence - valence.mean())
     examples = np.zeros(n, dtype=np.float32)
     with_examples = [i for i, e in enumerate(profile.examples) if e is not None]
     for i in with_examples:
@@ -303,6 +335,7 @@ def _raw(text: str, profile: _Profile) -> np.ndarray:
         + WEIGHTS["align"] * align
         + WEIGHTS["lex"] * (lex - lex.mean())
         + WEIGHTS["examples"] * examples
+        + WEIGHTS["valence"] * valence
     )
 
 
@@ -337,6 +370,9 @@ def profile_of(spec: LabelSpec) -> _Profile:
         own = [text for text, example_label in spec.examples if example_label == label]
         examples.append(_centred(own) if own else None)
     parts = tuple(_centred(_parts(label, reading)) for label in labels)
+    absence = _absence_index(stated) if len(labels) > 1 else None
+    valences = label_valences(spec, absence)
+    spread = float(valences.max() - valences.min()) if len(labels) else 0.0
     draft = _Profile(
         labels=labels,
         vectors=_centred(texts),
@@ -346,8 +382,10 @@ def profile_of(spec: LabelSpec) -> _Profile:
         examples=tuple(examples),
         mean=np.zeros(len(labels)),
         sd=np.ones(len(labels)),
-        absence=_absence_index(stated) if len(labels) > 1 else None,
+        absence=absence,
         info=definition_info(spec),
+        valence=valences,
+        feeling=min(1.0, max(0.0, (spread - VALENCE_SPREAD) / 0.4)),
         real_examples=real_example_count(spec),
         parts_all=np.vstack(parts),
         parts_at=_starts(parts),
