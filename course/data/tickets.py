@@ -103,6 +103,28 @@ def load_tickets(split: str | None = None, path: Path | str | None = None) -> li
     return tickets
 
 
+def fresh_tickets(seed: int, n: int = 120) -> list[Ticket]:
+    """`n` tickets that are in no shipped split, written by the generator from `seed`.
+
+    A graded quality check runs on these, with a seed kept off the repository, so that
+    knowing the shipped data (or memorising its labels) gains nothing. The tickets follow the
+    shipped distribution: the generator's test cut first (stratified by category), then its dev
+    and train cuts, skipping any body that the shipped file already holds. Every ticket has
+    split "test". `n` is between 1 and 400; about half a second.
+    """
+    from course.data.generate_tickets import generate  # the generator imports this module
+
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 400:
+        raise ValueError(f"n must be an integer from 1 to 400 (one generator run); got {n!r}.")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValueError(f"seed must be an integer; got {seed!r}.")
+    shipped = {_normalised_body(t.body) for t in load_tickets()}
+    rows = [r.ticket for r in generate(seed) if _normalised_body(r.ticket.body) not in shipped]
+    order = {"test": 0, "dev": 1, "train": 2}
+    rows.sort(key=lambda t: order[t.split])  # stable: file order within each cut
+    return [t.model_copy(update={"split": "test"}) for t in rows[:n]]
+
+
 def _parse_line(file: Path, number: int, line: str) -> Ticket:
     where = f"{file}, line {number}"
     hint = f"Fix that line, or if you did not edit the file on purpose: {_REGENERATE}"
