@@ -45,6 +45,7 @@ class _Call:
 
     feature: str
     call_id: str
+    trajectory_id: str | None = None
     attempts: int = 0
 
 
@@ -116,12 +117,14 @@ class Client:
         use_cache: bool | None = None,
         feature: str | None = None,
         repair: bool = True,
+        trajectory_id: str | None = None,
     ) -> LLMResponse:
         """One logical call. Raises a course.llm.errors type if it cannot succeed.
 
         `use_cache` defaults to caching only deterministic requests (temperature 0), so
         sampling experiments (pass^k, flakiness) see fresh trials. `repair=False` skips the
         repair turn, so an invalid structured reply fails at once (to measure what repair buys).
+        `trajectory_id` tags the attempts with the agent run they belong to (course.agents).
         """
         spec = self._spec(model)
         request = LLMRequest(
@@ -135,7 +138,7 @@ class Client:
             json_mode=json_mode,
             tools=tools,
         )
-        call = _Call(feature=feature or self.feature, call_id=uuid.uuid4().hex[:16])
+        call = _Call(feature or self.feature, uuid.uuid4().hex[:16], trajectory_id)
         cacheable = use_cache if use_cache is not None else temperature == 0
         key = request_key(request, self.provider.endpoint)
 
@@ -332,6 +335,7 @@ class Client:
             run_id=self.run_id,
             feature=call.feature,
             call_id=call.call_id,
+            trajectory_id=call.trajectory_id,
             attempt=call.attempts,
             status=status,
             provider=self.settings.provider,

@@ -53,6 +53,7 @@ class AttemptEvent:
     cost_usd: float = 0.0
     latency_s: float = 0.0
     backoff_s: float = 0.0
+    trajectory_id: str | None = None  # the agent run this call belongs to, if any
     ended_at: str = field(default_factory=utc_now)
 
 

@@ -3,9 +3,10 @@
 from course.tracing.analysis import call_latency, final_attempts, summarize
 from course.tracing.plots import plot_cost, plot_latency
 from course.tracing.redact import redact, redact_text
-from course.tracing.store import TraceRecord, TraceStore, default_store
+from course.tracing.store import ToolCallRecord, TraceRecord, TraceStore, default_store
 
 __all__ = [
+    "ToolCallRecord",
     "TraceRecord",
     "TraceStore",
     "call_latency",

@@ -65,8 +65,34 @@ def _add_backoff(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE calls ADD COLUMN backoff_s REAL NOT NULL DEFAULT 0")
 
 
+def _add_agent_steps(db: sqlite3.Connection) -> None:
+    """Agent runs: model calls carry their trajectory id; tool calls get a table of their own."""
+    db.execute("ALTER TABLE calls ADD COLUMN trajectory_id TEXT")
+    db.execute("CREATE INDEX IF NOT EXISTS calls_trajectory ON calls (trajectory_id)")
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS tool_calls (
+            id              INTEGER PRIMARY KEY AUTOINCREMENT,
+            trajectory_id   TEXT NOT NULL,
+            step            INTEGER NOT NULL,
+            tool            TEXT NOT NULL,
+            arguments_json  TEXT,
+            result_text     TEXT,
+            error           TEXT,        -- invalid_arguments | tool_error | unknown_tool | NULL
+            idempotency_key TEXT,        -- side-effect tools only
+            replayed        INTEGER NOT NULL DEFAULT 0,
+            latency_s       REAL NOT NULL DEFAULT 0,
+            started_at      TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS tool_calls_trajectory ON tool_calls (trajectory_id)")
+
+
 # Ordered: migration i brings a file from user_version i to i + 1. Append, never edit.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_calls, _add_backoff)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _create_calls,
+    _add_backoff,
+    _add_agent_steps,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -93,8 +119,25 @@ class TraceRecord:
     cost_usd: float = 0.0
     latency_s: float = 0.0
     backoff_s: float = 0.0
+    trajectory_id: str | None = None
     started_at: str = field(default_factory=utc_now)
     ended_at: str = field(default_factory=utc_now)
+
+
+@dataclass
+class ToolCallRecord:
+    """One tool call of an agent run, next to the model calls of the same trajectory."""
+
+    trajectory_id: str
+    step: int
+    tool: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+    result_text: str | None = None
+    error: str | None = None
+    idempotency_key: str | None = None
+    replayed: bool = False
+    latency_s: float = 0.0
+    started_at: str = field(default_factory=utc_now)
 
 
 class TraceStore:
@@ -157,6 +200,7 @@ class TraceStore:
                 cost_usd=event.cost_usd,
                 latency_s=event.latency_s,
                 backoff_s=event.backoff_s,
+                trajectory_id=event.trajectory_id,
                 started_at=event.started_at,
                 ended_at=event.ended_at,
             )
@@ -176,6 +220,31 @@ class TraceStore:
         with self._lock:
             self._db.execute(f"INSERT INTO calls ({columns}) VALUES ({marks})", tuple(row.values()))
             self._db.commit()
+
+    def write_tool_call(self, record: ToolCallRecord) -> None:
+        """One tool call, redacted like every other text the store keeps."""
+        row = asdict(record)
+        secrets = env_secrets()
+        arguments = redact(row.pop("arguments"), secrets)
+        row["arguments_json"] = json.dumps(arguments, ensure_ascii=False, default=str)
+        if row["result_text"] is not None:
+            row["result_text"] = redact_text(row["result_text"], secrets)
+        row["replayed"] = int(row["replayed"])
+        columns = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        with self._lock:
+            self._db.execute(
+                f"INSERT INTO tool_calls ({columns}) VALUES ({marks})", tuple(row.values())
+            )
+            self._db.commit()
+
+    def tool_calls(self, trajectory_id: str | None = None) -> pd.DataFrame:
+        """Every recorded tool call, optionally of one trajectory, in order."""
+        where, params = ("WHERE trajectory_id = ?", [trajectory_id]) if trajectory_id else ("", [])
+        with self._lock:
+            return pd.read_sql_query(
+                f"SELECT * FROM tool_calls {where} ORDER BY id", self._db, params=params
+            )
 
     def calls(self, run_id: str | None = None, feature: str | None = None) -> pd.DataFrame:
         """Every attempt as a DataFrame, optionally for one run and/or one feature."""
