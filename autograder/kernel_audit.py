@@ -138,7 +138,7 @@ def _install(fd, config):
         if folder.startswith(rw) or path in ("/dev/null", "/dev/zero", "/dev/urandom"):
             return None
         if writing:
-            return "tried to write"
+            return "tried to write outside its folders"
         if path.startswith("/proc/"):
             part = path[6:].split("/", 1)
             if part[0].isdigit() and part[0] != own_pid:
@@ -148,7 +148,7 @@ def _install(fd, config):
             return None
         if folder.startswith(ro) or folder.startswith(roots):
             return None
-        return "tried to read"
+        return "tried to read outside its folders"
 
     def report(kind, detail):
         key = (kind, detail)
@@ -177,9 +177,13 @@ def _install(fd, config):
                 if event == "glob.glob":
                     path = path.split("*")[0].split("?")[0].split("[")[0] or "."
                 full = absolute(path)
+                if "/__pycache__" in full and getframe(1).f_code.co_filename.startswith(
+                    "<frozen importlib"
+                ):
+                    continue  # the import system caching bytecode, not the learner
                 verb = outside(full, writing)
                 if verb and by_learner(False):
-                    report(f"{verb} outside its folders ({event})", full)
+                    report(f"{verb} ({event})", full)
             return
         if event == "import":
             name = str(args[0]).split(".")[0]
@@ -273,7 +277,7 @@ class AuditChannel:
                 self.records.append("the audit channel carried a line the hook never writes")
             self._cond.notify_all()
 
-    def saw_check(self, nonce: str, timeout: float = 3.0) -> bool:
+    def saw_check(self, nonce: str, timeout: float = 10.0) -> bool:
         """True once the hook has sent this state check's nonce back through the pipe."""
         deadline = time.monotonic() + timeout
         with self._cond:

@@ -12,6 +12,11 @@ kernel command wraps ``python -I -m ipykernel_launcher -f {connection_file}``:
   kernel, so RLIMIT_NPROC counts only this sandbox) with no capabilities and no_new_privs.
   As a normal user, bwrap's user namespace maps the kernel to ``nobody`` with no capabilities.
 * ``prlimit`` caps address space, processes, file size and CPU seconds.
+* The kernel's home and working folder are one size-limited tmpfs (the grader's copies of the
+  notebook and data files bound in read-only), /tmp another; everything else bwrap made is
+  remounted read-only, so a kernel can fill neither the host's disk nor more than that.
+* An audit hook (autograder.kernel_audit) is installed before ipykernel starts and reports
+  attempts to reach outside over a pipe only the kernel holds.
 * The environment is rebuilt from nothing: no keys, no COURSE_* settings except the simulator
   and a private COURSE_HOME.
 * The kernel talks to the grader over ZeroMQ ``ipc`` sockets in a folder shared with the sandbox,

@@ -369,8 +369,8 @@ def test_no_report_line_contains_control_characters(release, tmp_path):
 def test_the_user_namespace_path_grades_too(release, tmp_path, monkeypatch):
     """The non-root sandbox (bwrap's user namespace, uid nobody) on the same machine.
 
-    A real unprivileged run needs an interpreter outside /root; here the root check is
-    patched so bwrap builds the user-namespace variant the way it would for a normal user.
+    Here the root check is patched so bwrap builds the user-namespace variant in this process;
+    tests/test_sandbox_nonroot.py grades as a real unprivileged user.
     """
     from autograder import sandbox
 
@@ -442,3 +442,90 @@ def test_installed_libraries_that_alias_builtins_or_add_importers_are_not_tamper
     )
     report = grade(submission(release, tmp_path / "s", code), tmp_path)
     assert report.auto_score == 3.0 and not report.flagged, report.flags
+
+
+HONEST_EXTRAS = [
+    # What an honest learner does around a correct answer: none of it may be flagged.
+    "import json, tempfile, warnings, subprocess, inspect, gc\n"
+    "from pathlib import Path\n"
+    "from course.data.tickets import load_tickets\n"
+    "tickets = load_tickets('dev')\n"
+    "Path('notes').mkdir(exist_ok=True)\n"
+    "Path('notes/summary.json').write_text(json.dumps({'tickets': len(tickets)}))\n"
+    "with tempfile.TemporaryDirectory() as scratch:\n"
+    "    (Path(scratch) / 'draft.txt').write_text('first try')\n"
+    "warnings.warn('this is slow')\n"
+    "gc.collect()\n"
+    "import numpy, pandas\n"
+    "frame = pandas.DataFrame({'n': [1, 2]})\n"
+    "frame.to_csv('table.csv')\n",
+    "from tqdm.auto import tqdm\nfor _ in tqdm(range(5)):\n    pass\n",
+]
+
+
+@pytest.mark.parametrize("sandboxed", [True, False])
+def test_honest_work_around_a_correct_answer_is_never_flagged(release, tmp_path, sandboxed):
+    report = grade(
+        submission(release, tmp_path / "s", CORRECT, HONEST_EXTRAS), tmp_path,
+        sandboxed=sandboxed,
+    )
+    assert report.auto_score == 3.0
+    assert report.flags == []
+
+
+REACH_OUT = """
+import os, subprocess
+target = os.sep.join(["", *{repo_parts!r}])
+for attempt in (lambda: open(os.path.join(target, "README.md")).read(),
+                lambda: open(os.path.join(target, "planted.txt"), "w").write("x"),
+                lambda: os.listdir("/root"),
+                lambda: open("/proc/1/environ").read(),
+                lambda: subprocess.run(["true"])):
+    try:
+        attempt()
+    except Exception:
+        pass
+"""
+
+
+def test_contained_attempts_are_flagged_with_evidence_and_cost_no_honest_points(
+    release, tmp_path
+):
+    repo = Path(__file__).resolve().parents[1]
+    code = REACH_OUT.format(repo_parts=list(repo.parts[1:]))  # built at run time: no literal
+    report = grade(submission(release, tmp_path / "s", CORRECT, [code]), tmp_path)
+    audit = [f for f in report.flags if "sandbox audit" in f]
+    text = " | ".join(audit)
+    assert f"tried to read outside its folders (open), line 3: {repo}/README.md" in text, text
+    assert f"tried to write outside its folders (open), line 4: {repo}/planted.txt" in text
+    assert "(os.listdir), line 5: /root" in text
+    assert "tried to read another process's files (open), line 6: /proc/1/environ" in text
+    assert "starts a process, line 7" in text
+    assert not (repo / "planted.txt").exists()
+    assert report.auto_score == 3.0  # contained: evidence for a person, not a penalty
+
+
+def test_without_the_sandbox_the_audit_is_the_trace_of_what_succeeded(release, tmp_path):
+    outside = tmp_path / "instructor-files"
+    outside.mkdir()
+    code = f"open({str(outside / 'stolen.txt')!r}.replace('stolen', 'taken'), 'w').write('x')"
+    report = grade(
+        submission(release, tmp_path / "s", CORRECT, [code]), tmp_path, sandboxed=False
+    )
+    assert (outside / "taken.txt").exists()  # nothing stopped it ...
+    assert any("tried to write" in f and "taken.txt" in f for f in report.flags)  # ... but seen
+
+
+CUT_CHANNEL = """
+import os
+# The hook's pipe is named on the kernel's command line: point it at /dev/null.
+argv = open("/proc/self/cmdline", "rb").read().split(b"\\0")
+audit_fd = int(argv[argv.index(b"-c") + 2])
+os.dup2(os.open(os.devnull, os.O_WRONLY), audit_fd)
+"""
+
+
+def test_cutting_the_audit_channel_is_tampering_and_ends_the_run(release, tmp_path):
+    report = grade(submission(release, tmp_path / "s", CORRECT + "\n" + CUT_CHANNEL), tmp_path)
+    assert report.auto_score == 0.0
+    assert any("did not answer the state check" in f for f in report.flags), report.flags
