@@ -94,9 +94,10 @@ COSMETIC_SYSTEM = (
 )
 
 
-def improved_solver(query, client):
-    hits = bm25.search(query.question, k=8)
-    passages = "\\n\\n".join(f"[{hit.chunk_id}] {chunk_by_id[hit.chunk_id].text}" for hit in hits)
+def improved_solver(query, client, handbook):
+    hits = handbook.bm25.search(query.question, k=8)
+    chunk = handbook.chunk_by_id
+    passages = "\\n\\n".join(f"[{hit.chunk_id}] {chunk[hit.chunk_id].text}" for hit in hits)
     reply = client.complete(f"Context:\\n{passages}\\n\\nQuestion: {query.question}",
                             system=COSMETIC_SYSTEM, max_tokens=150)
     return reply.text or ""
@@ -158,4 +159,4 @@ def test_a_cosmetic_change_fails_only_the_improvement_clause(source_root, tmp_pa
     # Cheap enough, so clause 9 holds; only the improvement clause is lost.
     assert autograded_points(report) == {**POINTS, "c8_improvement_tests": 0}
     errors = "\n".join(report.notebooks[0].errors)
-    assert "Clause 8: on the hidden split the improvement is" in errors
+    assert "Clause 8: expected the 95% CI of improved - baseline" in errors
