@@ -39,7 +39,7 @@ import nbformat
 from nbformat import NotebookNode
 from nbgrader.converters import Autograde
 
-from autograder import engine, sandbox
+from autograder import contracts, engine, sandbox
 from autograder.paths import release_dir, source_dir
 from autograder.release import build_assignment
 from autograder.scan import scan_notebook
@@ -299,6 +299,11 @@ def _grade_one(
         record = json.loads(record_path.read_text())
     except (OSError, ValueError):
         return "could not be graded, so it scores 0 (the grader kept no record of the run)"
+    violations = contracts.check_notebook(module, name, nb, _read(release_nb))
+    if violations:  # a clause whose code breaks the assignment's contract scores 0
+        record = contracts.apply(record, violations)
+        record_path.write_text(json.dumps(record))
+        notes += [v.message() for v in violations]
     flags += [f"kernel: {clean_text(flag)}" for flag in record.get("flags", [])]
     if record.get("stopped"):
         notes.append(f"stopped early: {clean_text(record['stopped'])}; what did not run scores 0")
