@@ -18,7 +18,7 @@ from course.sim import (
     SimTimeout,
     Simulator,
 )
-from course.sim.engine import REFUSAL_TEXT
+from course.sim.faults import REFUSAL_TEXT
 from course.tokens import count_tokens
 
 SCHEMA = {

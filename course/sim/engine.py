@@ -20,14 +20,19 @@ from functools import lru_cache
 from course.errors import ConfigurationError
 from course.models import ModelSpec, catalog
 from course.sim.embeddings import DEFAULT_EMBEDDING_DIM, EMBEDDING_DIM_KNOB, model_embeddings
-from course.sim.faults import FaultPlan, SimRateLimit, SimServerError, SimTimeout
+from course.sim.faults import (
+    REFUSAL_TEXT,
+    FaultPlan,
+    SimRateLimit,
+    SimServerError,
+    SimTimeout,
+    break_json,
+)
 from course.sim.skills import Context, answer
 from course.sim.skills.base import DEFAULT_KNOBS, seeded
-from course.sim.skills.extract import break_json
 from course.sim.skills.prompt import text_of
 from course.tokens import count_tokens
 
-REFUSAL_TEXT = "I can't help with that request."
 _PIECE = re.compile(r"\w+|[^\w\s]", re.UNICODE)  # the same pieces course.tokens counts
 _JITTER_SIGMA = 0.25
 

@@ -7,6 +7,7 @@ seeded random sequence: the same plan replays the same failures, independent of 
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 from collections import deque
@@ -26,6 +27,7 @@ FAULT_KINDS = (
 PROTOCOL_FAULTS = ("rate_limit", "timeout", "server_error")
 CONTENT_FAULTS = ("malformed_json", "truncation", "refusal", "latency_spike")
 NO_FAULT = "ok"
+REFUSAL_TEXT = "I can't help with that request."  # what a refusal fault says, on every provider
 
 
 class SimFault(Exception):
@@ -141,3 +143,20 @@ class FaultPlan:
             if draw < cumulative:
                 return kind
         return None
+
+
+def break_json(text: str, rng: random.Random) -> str:
+    """Damage JSON the way chat models do when JSON is only asked for in prose."""
+    breakers = (
+        lambda t: "Sure! Here is the JSON you asked for:\n" + t,
+        lambda t: t + "\n\nLet me know if you need anything else.",
+        lambda t: t.replace('"', "'"),
+        lambda t: t.rstrip()[:-1] if t.rstrip().endswith(("}", "]")) else t + " {",
+        lambda t: "```json\n" + t + "\n```",
+    )
+    broken = rng.choice(breakers)(text)
+    try:
+        json.loads(broken)
+    except ValueError:
+        return broken
+    return "Here is the JSON:\n" + broken  # the chosen damage happened to leave it valid

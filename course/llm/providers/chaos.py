@@ -15,10 +15,7 @@ import random
 from course.llm.errors import ProviderTimeout, RateLimited, ServerError
 from course.llm.providers.base import Provider, ProviderReply, with_elapsed
 from course.llm.types import LLMRequest
-from course.sim.faults import FaultPlan
-from course.sim.skills.extract import break_json
-
-REFUSAL_TEXT = "I can't help with that request."
+from course.sim.faults import REFUSAL_TEXT, FaultPlan, break_json
 
 
 class ChaosProvider:

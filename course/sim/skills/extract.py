@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from course.sim.faults import break_json
 from course.sim.skills import finders, injection, lexicon, money, redo
 from course.sim.skills.base import Context, Reply
 from course.sim.skills.classify import decide
@@ -470,23 +471,6 @@ def _garble_text(value: str, filler: Filler) -> str:
             return rng.choice(pool)
     others = [s for s in sentences(filler.text) if s != value]
     return rng.choice(others) if others else " ".join(value.split()[:-1])
-
-
-def break_json(text: str, rng: random.Random) -> str:
-    """Damage JSON the way chat models do when JSON is only asked for in prose."""
-    breakers = (
-        lambda t: "Sure! Here is the JSON you asked for:\n" + t,
-        lambda t: t + "\n\nLet me know if you need anything else.",
-        lambda t: t.replace('"', "'"),
-        lambda t: t.rstrip()[:-1] if t.rstrip().endswith(("}", "]")) else t + " {",
-        lambda t: "```json\n" + t + "\n```",
-    )
-    broken = rng.choice(breakers)(text)
-    try:
-        json.loads(broken)
-    except ValueError:
-        return broken
-    return "Here is the JSON:\n" + broken  # the chosen damage happened to leave it valid
 
 
 def prompt_schema(ctx: Context) -> dict:
