@@ -106,6 +106,10 @@ _NOT_NAME_TEXT = """i hi hello hey dear thanks thank please the a an my our your
     march april may june july august september october november december today yesterday
     tomorrow ok yes no best regards cheers"""
 _NOT_NAMES = frozenset(_NOT_NAME_TEXT.split())
+# Nouns for "company" written before its name (capitalised in German, or at a sentence start).
+_COMPANY_TEXT = """firma company firm empresa compañía compania sociedad société societe
+    entreprise maison unternehmen gesellschaft betrieb"""
+_COMPANY_NOUNS = frozenset(_COMPANY_TEXT.split())
 
 
 def name_pattern(name: str) -> str:
@@ -493,6 +497,9 @@ def proper_noun(text: str, kind: str = "any") -> str | None:
         parts = [p for p in match.group(0).split() if p.lower() not in _NOT_NAMES]
         while parts and parts[0].lower().rstrip(".") in _TITLES:
             parts = parts[1:]
+        company = [k for k, p in enumerate(parts[:-1]) if p.lower() in _COMPANY_NOUNS]
+        if company:  # "Rechnung der Firma Kessler Druck GmbH": the name follows "Firma"
+            parts = parts[company[-1] + 1 :]
         if kind == "person" and parts:
             parts[-1] = re.sub(r"['’]s$", "", parts[-1])
         if not parts or not any(ch.islower() for ch in "".join(parts)):
@@ -547,6 +554,52 @@ def flag_evidence(name: str, description: str = "") -> list[tuple[str, ...]]:
     return own + lexicon.expand(f"{identifier_words(name)} {description}")
 
 
+_POSSIBLE_FIELD = re.compile(
+    r"(?:able|ible)\b|\b(?:request\w*|want\w*|need\w*|ask\w*|wish\w*|should|must|can|"
+    r"eligible|allowed|required|plan\w*|intend\w*)\b",
+    re.I,
+)
+
+
+def _planned(raw: list[str], i: int) -> bool:
+    """ "has to be paid", "will be included", "muss bezahlt werden": the word at `i` follows a
+    modal and "be" (or German "zu"), so the text states a duty or a plan, not a done fact."""
+    before = [t.lower() for t in raw[max(0, i - 3) : i]]
+    after = [t.lower() for t in raw[i + 1 : i + 2]]
+    if before[-1:] == ["zu"] or (after == ["werden"] and set(before) & lexicon.MODALS):
+        return True
+    if "be" in before or "ser" in before or "être" in before:
+        at = max(k for k, t in enumerate(before) if t in ("be", "ser", "être"))
+        return any(t in lexicon.MODALS for t in before[:at])
+    return False
+
+
+_ANSWER_AFTER = re.compile(r"^\s*(?:[:=?\-–—]+|\s)\s*[\"'¿¡]?([^\W\d_]+)", re.U)
+
+
+def _answered(text: str, evidence: list[tuple[str, ...]]) -> bool | None:
+    """A yes/no written right after the field's words ("Gift wrap: yes", "Frühstück? nein"),
+    in any of the lexicon's languages, or None when no such answer follows a mention."""
+    for line in text.splitlines():
+        raw = letter_tokens(line)
+        tokens = [stem(t) for t in raw]
+        for i in range(len(tokens)):
+            hit = next(
+                (p for p in evidence if p and tuple(tokens[i : i + len(p)]) == p), None
+            )
+            if hit is None:
+                continue
+            last = raw[i + len(hit) - 1]
+            at = line.lower().find(last.lower())
+            answer = _ANSWER_AFTER.match(line[at + len(last) :]) if at >= 0 else None
+            word = answer.group(1).lower() if answer else ""
+            if word in lexicon.YES:
+                return True
+            if word in lexicon.NO:
+                return False
+    return None
+
+
 def flag(text: str, name: str, description: str = "") -> bool:
     """True if some clause of the text states the field's evidence without negating it.
 
@@ -555,6 +608,12 @@ def flag(text: str, name: str, description: str = "") -> bool:
     wrap" and "Breakfast is not included" are False, "I want a refund, not a voucher" True.
     """
     evidence = flag_evidence(name, description)
+    # A field about something possible or wanted ("reimbursable", "refund_requested") is a yes
+    # for "to be reimbursed"; one about a done state ("already_paid") is not.
+    done_state = not _POSSIBLE_FIELD.search(identifier_words(name))
+    answered = _answered(text, evidence)
+    if answered is not None:
+        return answered
     for clause in re.split(r"[.,;:!?()\n]+|\s[-–—]\s", text):
         said = lexicon.mentioned(clause, evidence)
         if said is None:
@@ -565,6 +624,7 @@ def flag(text: str, name: str, description: str = "") -> bool:
         for i in range(len(tokens)):
             if any(p and tuple(tokens[i : i + len(p)]) == p for p in evidence):
                 negated = negated or any(t in lexicon.NEGATIONS for t in raw[max(0, i - 3) : i])
+                negated = negated or (done_state and _planned(raw, i))
         if not negated:
             return True
     return False

@@ -32,6 +32,18 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "dringend", "sofort", "notfall",
         "urgence", "immédiatement", "au plus vite",
     ),
+    "paid": (
+        "paid", "settled", "cleared", "remitted", "paid off", "paid in full",
+        "pagado", "pagada", "abonado", "abonada", "liquidado", "liquidada",
+        "bezahlt", "beglichen", "überwiesen", "gezahlt",
+        "payé", "payée", "réglé", "réglée", "acquitté", "acquittée",
+    ),
+    "included": (
+        "included", "including", "includes",
+        "incluido", "incluida", "incluye",
+        "inklusive", "inkl", "inbegriffen", "enthalten",
+        "inclus", "incluse", "compris", "comprise",
+    ),
     "replacement": (
         "replacement", "replace", "exchange", "swap",
         "reemplazo", "sustitución", "cambio",
@@ -45,6 +57,17 @@ _NEGATION_TEXT = """no not never without nothing none isn't wasn't don't doesn't
     can't cannot sin nunca ni nada jamás nicht kein keine keinen keiner keinem ohne nie niemals
     pas jamais sans aucun aucune"""
 NEGATIONS = frozenset(_NEGATION_TEXT.split())
+# Answers to a yes/no question or a "field: value" line, in the same languages.
+_YES_TEXT = "yes yep yeah true sí si sim ja jawohl oui ouais vrai"
+_NO_TEXT = "no nope false nein non não nao faux keine kein"
+YES = frozenset(_YES_TEXT.split())
+NO = frozenset(_NO_TEXT.split())
+# "has to be paid", "will be included", "debe ser pagado", "muss bezahlt werden": a modal
+# before "be" (or German "zu"/"muss") states a duty or a plan, not that it is done.
+_MODAL_TEXT = """to must should will shall would needs need has have due going please can
+    could may might debe deben debería tiene tienen hay va muss müssen soll sollen wird werden
+    zu doit doivent devra va sera"""
+MODALS = frozenset(_MODAL_TEXT.split())
 
 
 def _stems(phrase: str) -> tuple[str, ...]:
