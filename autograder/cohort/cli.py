@@ -13,8 +13,10 @@ Exit status: 0 when every learner was graded (issues in the export are in the re
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from autograder.grading import DEFAULT_TIMEOUT_S
@@ -87,6 +89,29 @@ def add_arguments(parser: argparse.ArgumentParser, *, include_source_root: bool 
         )
 
 
+@contextmanager
+def _terminate_is_interrupt() -> Iterator[None]:
+    """SIGTERM (``kill``, a scheduler's timeout, a closing terminal) stops the run as Ctrl-C does.
+
+    Python's default for SIGTERM ends the process on the spot: no report, the Dask workers
+    orphaned. As KeyboardInterrupt, the run stops at the next result, closes the cluster and
+    writes the exports and report from what is recorded; a rerun resumes from there.
+    """
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread (an embedding program): leave its handler
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def command(args: argparse.Namespace) -> int:
     """Run a cohort from parsed arguments; prints a summary; returns the exit status."""
     from autograder.cohort.run import CohortError, run_cohort
@@ -104,26 +129,33 @@ def command(args: argparse.Namespace) -> int:
         return 2
     out = args.out or default_out(args.module)
     try:
-        summary = run_cohort(
-            args.module,
-            args.submissions,
-            out_dir=out,
-            workers=args.workers,
-            cluster=args.cluster,
-            serial=args.serial,
-            db_url=args.db_url,
-            mapping=args.mapping,
-            timeout_s=args.timeout,
-            source_root=source_root,
-            lms_column=args.lms_column,
-            progress=not args.no_progress,
-        )
+        with _terminate_is_interrupt():
+            summary = run_cohort(
+                args.module,
+                args.submissions,
+                out_dir=out,
+                workers=args.workers,
+                cluster=args.cluster,
+                serial=args.serial,
+                db_url=args.db_url,
+                mapping=args.mapping,
+                timeout_s=args.timeout,
+                source_root=source_root,
+                lms_column=args.lms_column,
+                progress=not args.no_progress,
+            )
     except CohortError as exc:
         print(f"Cohort grading could not start: {exc}", file=sys.stderr)
         return 2
     except RuntimeError as exc:  # gradebook or state file unusable
         print(f"Cohort grading stopped: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # before grading began or while writing the exports
+        print(
+            "Interrupted: run the same command again to finish (graded learners are kept).",
+            file=sys.stderr,
+        )
+        return 1
     print(
         f"{summary.learners} learner(s): {len(summary.graded)} graded now, "
         f"{len(summary.skipped)} unchanged, {len(summary.recorded_only)} recorded from an "

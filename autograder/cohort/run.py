@@ -70,6 +70,21 @@ def _warm_up() -> None:
     import autograder.grading  # noqa: F401
 
 
+def _leave_ctrl_c_to_the_coordinator() -> None:
+    """In a local worker process: ignore SIGINT.
+
+    Ctrl-C in a terminal reaches the whole process group, local Dask workers included, which
+    then died printing tracebacks while the coordinator was already stopping the run. The
+    coordinator alone handles it: it stops at the next result and closes the cluster.
+    Runs on the worker's main thread (Dask's ``client.run``), where handlers can be set.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @contextmanager
 def dask_backend(
     workers: int, cluster: str | None
@@ -110,6 +125,8 @@ def dask_backend(
     except Exception as exc:
         raise CohortError(f"the local Dask cluster could not start: {exc}") from exc
     try:
+        if local is not None:
+            client.run(_leave_ctrl_c_to_the_coordinator)
         client.run(_warm_up)  # imports before the first task, so the bar's ETA is honest
     except Exception as exc:
         client.close()
