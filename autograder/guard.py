@@ -7,7 +7,8 @@ cell in ``resources["autograder"]``: a test cell passes only when its execute_re
 it produced no error output, it did not time out, and the kernel was untouched before and after
 it. Output on stderr (warnings, progress bars) does not matter; neither does an execute_result
 (nbgrader would read it as partial credit). Once the kernel is found tampered, dead, hung or
-out of time, no further cell runs: the rest score 0 with the reason.
+out of time, no further cell runs: the rest score 0 with the reason. What the kernel's audit
+hook reported (contained attempts to reach outside) becomes "sandbox audit" flags at the end.
 
 ``TrustedSaveAutoGrades`` replaces nbgrader's SaveAutoGrades: it writes those verdicts (clamped
 to [0, max]) to the gradebook, never a manual score for an autograded cell, and saves the whole

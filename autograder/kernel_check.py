@@ -6,6 +6,8 @@ the shell's, kernel's, display hook's and session's methods, sys.displayhook/exc
 and profile functions, import hooks, builtins, math/operator/cmath and the slots of the
 built-in value types. Before and after every test cell it asks again and compares, outside the
 kernel. The answer must carry a fresh nonce; a missing or garbled answer is tampering too.
+Each check also raises ``sys.audit("autograder.check", nonce)``: the kernel's audit hook
+(autograder.kernel_audit) echoes the nonce through its pipe, so a cut channel shows.
 
 It also lists objects that learner code put into installed modules (``math.isclose = ...``,
 ``course.evals.text.normalise = ...``) and learner classes that define comparison dunders
