@@ -371,6 +371,47 @@ def test_every_prose_style_names_the_labels(style: int, set_name: str) -> None:
     assert sorted(spec.labels) == sorted(defs), system
 
 
+_DESKS = {
+    "sport": "games, teams and athletes",
+    "politics": "elections, governments and laws",
+    "science": "research, space and discoveries",
+}
+# More ways to write a prose label set, each in one sentence per label.
+_MORE_PROSE = [
+    lambda n, d: f"{n.capitalize()} articles cover {d}.",
+    lambda n, d: f"Put articles about {d} under {n}.",
+    lambda n, d: f"{n.capitalize()} news is about {d}.",
+    lambda n, d: f"The {n} desk wants {d};",
+    lambda n, d: f"Classify pieces about {d} as {n}.",
+    lambda n, d: f"Mark it as {n} if it talks about {d}.",
+    lambda n, d: f"**{n}** is for {d}.",
+    lambda n, d: f"{n} means {d};",
+    lambda n, d: f"Stories covering {d} belong to the {n} desk.",
+    lambda n, d: f"A story about {d} is {n}.",
+]
+
+
+@pytest.mark.parametrize("form", range(len(_MORE_PROSE)))
+def test_more_prose_forms_name_the_labels(form: int) -> None:
+    rules = " ".join(_MORE_PROSE[form](n, d) for n, d in _DESKS.items())
+    system = f"Assign a topic to each news item. {rules} Reply with the topic only."
+    spec = label_spec([{"role": "system", "content": system}, {"role": "user", "content": "x"}])
+    assert spec is not None and sorted(spec.labels) == sorted(_DESKS), system
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        # Parallel sentences that are no label set: nothing is asked to be chosen.
+        "Read the ticket carefully. Read the reply carefully. Then write a summary.",
+        "Our office opens at nine. Our shop opens at ten. Say hello to visitors.",
+    ],
+)
+def test_parallel_sentences_without_a_choice_state_no_set(prose: str) -> None:
+    spec = label_spec([{"role": "system", "content": prose}, {"role": "user", "content": "x"}])
+    assert spec is None
+
+
 @pytest.mark.parametrize("layout", ALL_LAYOUTS)
 def test_no_off_label_replies(layout: str) -> None:
     _, off, _ = measure("sim-small", layout, seeds=1)

@@ -401,16 +401,22 @@ def _split_labelled_cached(raw: str) -> tuple[tuple[str, str], ...]:
     return tuple(items)
 
 
+_ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|approx|incl|ca|no|nr|cf)|\b\w)$", re.I)
+
+
 def _first_sentence(raw: str) -> str:
-    """`raw` up to its first sentence end (". " then a capital) outside parentheses."""
+    """`raw` up to its first sentence end outside parentheses: ". " then a capital or markup
+    (`**world** is ...`), or then any word unless the period ends an abbreviation ("e.g.")."""
     depth = 0
     for index, char in enumerate(raw):
         if char in "([{":
             depth += 1
         elif char in ")]}":
             depth = max(0, depth - 1)
-        elif char in ".!?" and depth == 0 and re.match(r"[.!?]\s+[A-Z]", raw[index : index + 3]):
-            return raw[:index]
+        elif char in ".!?" and depth == 0 and re.match(r"[.!?]\s+\S", raw[index : index + 3]):
+            after = raw[index : index + 4]
+            if re.match(r"[.!?]\s+[A-Z*_`\"'\[(#]", after) or not _ABBREVIATION.search(raw[:index]):
+                return raw[:index]
     return raw
 
 
