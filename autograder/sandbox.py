@@ -356,13 +356,12 @@ class SandboxKernelManager(AsyncKernelManager):
             writable = [INSIDE_HOME, "/tmp", "/var/tmp", "/dev/shm", str(self.run_dir)]
         else:
             writable = [str(self.home_dir), str(self.work_dir), str(self.run_dir)]
-        roots = [str(r) for r in readable_roots()]
-        stdlib = Path(sysconfig.get_paths()["stdlib"]).resolve()
+        stdlib = Path(sysconfig.get_paths()["stdlib"])
         return {
             "rw": [w.rstrip("/") + "/" for w in writable],
             "ro": list(SYSTEM_READ),
-            "roots": [r.rstrip("/") + "/" for r in roots],
-            "stdlib": [str(stdlib) + "/", str(Path(sysconfig.get_paths()["stdlib"])) + "/"],
+            "roots": [str(r).rstrip("/") + "/" for r in readable_roots()],
+            "stdlib": sorted({f"{stdlib}/", f"{stdlib.resolve()}/"}),
         }
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
@@ -433,10 +432,9 @@ class SandboxKernelManager(AsyncKernelManager):
 
     async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:
         kw["env"] = kernel_env(sys.executable) | {"HOME": str(self.home_dir)}
-        if not self.info.active:  # no bwrap: the folders are real paths
+        if not self.info.active:  # no bwrap: the folders are real paths, /tmp is shared
             kw["env"]["COURSE_HOME"] = str(self.home_dir / ".course")
             kw["env"]["MPLCONFIGDIR"] = str(self.home_dir / ".config" / "matplotlib")
-        if not self.info.active:
             kw["env"]["TMPDIR"] = str(self.home_dir / "tmp")
             (self.home_dir / "tmp").mkdir(exist_ok=True)
         kw["cwd"] = str(self.work_dir)
@@ -465,10 +463,6 @@ class SandboxKernelManager(AsyncKernelManager):
             self.run_dir.chmod(0o755)
         except OSError:
             return
-
-    def audit_records(self) -> list[str]:
-        """What the kernel's audit hook reported (after the kernel ended)."""
-        return self.audit.finish()
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)

@@ -76,7 +76,7 @@ def test_sandbox_is_active_here(release, tmp_path):
     assert report.auto_score == 3.0 and not report.flagged
 
 
-KERNEL_PROBE = r'''
+KERNEL_PROBE = r"""
 import os, sys, socket, json
 facts = {"uid": os.getuid(), "cwd": os.getcwd(), "files": sorted(os.listdir(".")),
          "env": sorted(os.environ), "isolated": sys.flags.isolated,
@@ -93,7 +93,7 @@ except OSError:
 print("FACTS" + json.dumps(facts))
 def squares(n):
     raise NotImplementedError()
-'''
+"""
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the uid/namespace facts are for the root sandbox")
@@ -116,8 +116,7 @@ def test_kernel_sees_only_its_sandbox(release, tmp_path, monkeypatch):
 def test_sidecar_ipykernel_launcher_is_never_imported(release, tmp_path):
     folder = submission(release, tmp_path / "s", STUB)
     (folder / "ipykernel_launcher.py").write_text(
-        "import sys\nfrom ipykernel import kernelapp\n"
-        "ip_run = None\nraise SystemExit('hijacked')\n"
+        "import sys\nfrom ipykernel import kernelapp\nip_run = None\nraise SystemExit('hijacked')\n"
     )
     (folder / "sitecustomize.py").write_text("raise SystemExit('hijacked')\n")
     report = grade(folder, tmp_path)
@@ -162,7 +161,8 @@ def test_tampering_after_honest_work_keeps_the_honest_points(release, tmp_path):
     folder = submission(release, tmp_path / "s", CORRECT)
     nb = nbformat.read(folder / "squares.ipynb", as_version=4)
     index = next(
-        i for i, c in enumerate(nb.cells)
+        i
+        for i, c in enumerate(nb.cells)
         if c.metadata.get("nbgrader", {}).get("grade_id") == "test_visible"
     )
     nb.cells.insert(index + 1, nbformat.v4.new_code_cell(HOOKS["cleanup transformer"]))
@@ -347,9 +347,7 @@ def test_scores_are_never_read_back_from_the_gradebook(release, tmp_path):
     db.close()
     from autograder.grading import _report  # the report is rebuilt from the grader's records
 
-    again = _report(
-        MODULE, report.student, report.course_root, FIXTURE_SOURCE / MODULE, {}, {}, {}
-    )
+    again = _report(MODULE, report.student, report.course_root, FIXTURE_SOURCE / MODULE, {}, {}, {})
     assert again.auto_score == 0.0 and again.score == 0.0
 
 
@@ -466,7 +464,8 @@ HONEST_EXTRAS = [
 @pytest.mark.parametrize("sandboxed", [True, False])
 def test_honest_work_around_a_correct_answer_is_never_flagged(release, tmp_path, sandboxed):
     report = grade(
-        submission(release, tmp_path / "s", CORRECT, HONEST_EXTRAS), tmp_path,
+        submission(release, tmp_path / "s", CORRECT, HONEST_EXTRAS),
+        tmp_path,
         sandboxed=sandboxed,
     )
     assert report.auto_score == 3.0
@@ -488,9 +487,7 @@ for attempt in (lambda: open(os.path.join(target, "README.md")).read(),
 """
 
 
-def test_contained_attempts_are_flagged_with_evidence_and_cost_no_honest_points(
-    release, tmp_path
-):
+def test_contained_attempts_are_flagged_with_evidence_and_cost_no_honest_points(release, tmp_path):
     repo = Path(__file__).resolve().parents[1]
     code = REACH_OUT.format(repo_parts=list(repo.parts[1:]))  # built at run time: no literal
     report = grade(submission(release, tmp_path / "s", CORRECT, [code]), tmp_path)
@@ -509,9 +506,7 @@ def test_without_the_sandbox_the_audit_is_the_trace_of_what_succeeded(release, t
     outside = tmp_path / "instructor-files"
     outside.mkdir()
     code = f"open({str(outside / 'stolen.txt')!r}.replace('stolen', 'taken'), 'w').write('x')"
-    report = grade(
-        submission(release, tmp_path / "s", CORRECT, [code]), tmp_path, sandboxed=False
-    )
+    report = grade(submission(release, tmp_path / "s", CORRECT, [code]), tmp_path, sandboxed=False)
     assert (outside / "taken.txt").exists()  # nothing stopped it ...
     assert any("tried to write" in f and "taken.txt" in f for f in report.flags)  # ... but seen
 
@@ -529,3 +524,26 @@ def test_cutting_the_audit_channel_is_tampering_and_ends_the_run(release, tmp_pa
     report = grade(submission(release, tmp_path / "s", CORRECT + "\n" + CUT_CHANNEL), tmp_path)
     assert report.auto_score == 0.0
     assert any("did not answer the state check" in f for f in report.flags), report.flags
+
+
+RUN_FOLDER_WRITE = """
+import os
+argv = open("/proc/self/cmdline", "rb").read().split(b"\\0")
+run_folder = os.path.dirname(argv[argv.index(b"-f") + 1].decode())
+try:
+    with open(os.path.join(run_folder, "filler.bin"), "wb") as out:
+        out.write(b"0" * 1024)
+    locked = False
+except OSError:
+    locked = True
+
+
+def squares(n):
+    return [i * i for i in range(n)] if locked else []
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can take the run folder back")
+def test_the_kernel_cannot_write_to_its_run_folder_on_the_host(release, tmp_path):
+    report = grade(submission(release, tmp_path / "s", RUN_FOLDER_WRITE), tmp_path)
+    assert report.auto_score == 3.0, [c.reason for nb in report.notebooks for c in nb.cells]
