@@ -27,13 +27,11 @@ POINTS = {
     "c2_exact_match_tests": 2,
     "c3_token_f1_tests": 2,
     "c4_recall_at_k_tests": 1,
-    "c5_bootstrap_tests": 2,
-    "c6_paired_tests": 3,
-    "c7_gate_tests": 3,
+    "c5_judge_tests": 3,
     "c8_improvement_tests": 3,
     "c9_cost_tests": 2,
 }
-MANUAL = {"writeup_answer": 5}
+MANUAL = {"ship_answer": 3, "writeup_answer": 5}
 
 # Lower-cases and strips ASCII punctuation only: right on ASCII text, wrong on "ﬁ", "Straße",
 # full-width letters, curly quotes and zero-width spaces.
@@ -58,32 +56,9 @@ def recall_at_k(retrieved, gold, k):
     return len(found) / len(gold)
 """
 
-# Resamples each run on its own, as for two independent samples; McNemar is right.
-UNPAIRED = """
-def paired_bootstrap(a, b, *, confidence=0.95, n_resamples=10_000, seed=0):
-    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if x.size == 0 or x.shape != y.shape:
-        raise ValueError("same non-zero length needed")
-    rng = np.random.default_rng(seed)
-    mean_a = x[rng.integers(0, len(x), size=(n_resamples, len(x)))].mean(axis=1)
-    mean_b = y[rng.integers(0, len(y), size=(n_resamples, len(y)))].mean(axis=1)
-    deltas = mean_b - mean_a
-    alpha = 1 - confidence
-    low, high = np.quantile(deltas, [alpha / 2, 1 - alpha / 2])
-    p_value = min(1.0, 2 * min(float(np.mean(deltas <= 0)), float(np.mean(deltas >= 0))))
-    return Comparison(float(y.mean() - x.mean()), float(low), float(high), p_value)
-
-
-def mcnemar_exact(a_pass, b_pass):
-    x, y = np.asarray(a_pass, dtype=bool), np.asarray(b_pass, dtype=bool)
-    if x.size == 0 or x.shape != y.shape:
-        raise ValueError("same non-zero length needed")
-    a_only, b_only = int(np.sum(x & ~y)), int(np.sum(~x & y))
-    n = a_only + b_only
-    if n == 0:
-        return McNemar(0, 0, 1.0)
-    tail = sum(math.comb(n, i) for i in range(min(a_only, b_only) + 1)) / 2**n
-    return McNemar(a_only, b_only, min(1.0, 2 * tail))
+# One line that names no failure: the judge then passes wrong, superseded and invented answers.
+VAGUE_RUBRIC = """
+JUDGE_RUBRIC = "The output answers the question well."
 """
 
 # The baseline reworded, plus a request for citations: nothing the error analysis points at.
@@ -141,10 +116,14 @@ def test_untouched_release_scores_zero_without_crashing(source_root, tmp_path):
         # exact_match and token_f1 call this normalise too; their tests are ASCII, so they score.
         ("ex1_solution", NO_UNICODE_FOLDING, "c1_normalise_tests", "Clause 1: normalise("),
         ("ex3_solution", OFF_BY_ONE, "c4_recall_at_k_tests", "Clause 4: p3 is third"),
-        # The gate calls this paired_bootstrap; it applies its rule to the learner's statistics.
-        ("ex5_solution", UNPAIRED, "c6_paired_tests", "resample the items together"),
+        (
+            "ex4_solution",
+            VAGUE_RUBRIC,
+            "c5_judge_tests",
+            "Clause 5: expected TPR >= 0.80 and TNR >= 0.55",
+        ),
     ],
-    ids=["no-unicode-folding", "recall-off-by-one", "unpaired-bootstrap"],
+    ids=["no-unicode-folding", "recall-off-by-one", "vague-judge-rubric"],
 )
 def test_a_bug_costs_exactly_its_clause(source_root, tmp_path, cell, source, clause, message):
     folder = submission(source_root, tmp_path / "buggy", {cell: source})
@@ -159,4 +138,4 @@ def test_a_cosmetic_change_fails_only_the_improvement_clause(source_root, tmp_pa
     # Cheap enough, so clause 9 holds; only the improvement clause is lost.
     assert autograded_points(report) == {**POINTS, "c8_improvement_tests": 0}
     errors = "\n".join(report.notebooks[0].errors)
-    assert "Clause 8: expected the 95% CI of improved - baseline" in errors
+    assert "Clause 6: expected the 95% CI of improved - baseline" in errors

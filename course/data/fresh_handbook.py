@@ -30,9 +30,11 @@ from functools import lru_cache
 from course.data.handbook import (
     NOT_IN_HANDBOOK,
     Document,
+    JudgedOutput,
     QAItem,
     check_integrity,
     contains_fact,
+    load_judge_set,
     load_qa,
 )
 from course.errors import CourseError
@@ -49,6 +51,15 @@ SIMILAR = 0.2  # word overlap (Jaccard) at which a shipped question counts as a 
 
 
 @dataclass(frozen=True)
+class FreshJudgeSet:
+    """Candidate answers to generated questions with their rubric labels (pass/fail)."""
+
+    seed: int
+    questions: dict[str, QAItem]  # question id -> the question the candidate answers
+    outputs: list[JudgedOutput]
+
+
+@dataclass(frozen=True)
 class FreshHandbook:
     """A generated handbook and its held-out questions (answers and evidence included)."""
 
@@ -59,8 +70,7 @@ class FreshHandbook:
 
 def fresh_handbook(seed: int, split: str | None = None) -> FreshHandbook:
     """The handbook of World(seed) and its questions (or one split), minus what memory answers."""
-    if not isinstance(seed, int) or isinstance(seed, bool):
-        raise CourseError(f"fresh_handbook needs an integer seed, got {seed!r}.")
+    _check_seed(seed)
     if split not in (None, "dev", "test"):
         raise CourseError(f"Unknown split {split!r}.", hint="Use split='dev', 'test' or None.")
     from course.data import generate_handbook as gen  # the generator: imported only when used
@@ -189,3 +199,29 @@ def _invent(entity: str, corpus_text: str, rng: random.Random) -> str:
         if not contains_fact(corpus_text, name):
             return name
     raise CourseError(f"Could not invent a name absent from the corpus for {entity!r}.")
+
+
+def fresh_judge_set(seed: int) -> FreshJudgeSet:
+    """Labelled candidate answers (both splits) for a judge to be measured on, from World(seed).
+
+    The generator perturbs reference answers in labelled ways (a paraphrase passes, a wrong or
+    superseded value fails...). A candidate whose text, for the same question text, is in the
+    shipped judge set is dropped, so remembered labels are worth nothing.
+    """
+    _check_seed(seed)
+    from course.data import generate_handbook as gen  # the generator: imported only when used
+
+    world, alerts, owners = gen.build_world(seed)
+    docs, ids = gen.finalize_documents(world)
+    drafts = sorted(gen.build_questions(world, docs, ids, alerts, owners), key=lambda q: q.id)
+    judged = gen.build_judge_set(world, drafts, docs)
+    questions = {q.id: _item(q).model_copy(update={"id": q.id}) for q in drafts}
+    shipped_q = {q.id: q.question for q in load_qa()}
+    seen = {(shipped_q[j.question_id], j.candidate) for j in load_judge_set()}
+    outputs = [j for j in judged if (questions[j.question_id].question, j.candidate) not in seen]
+    return FreshJudgeSet(seed=seed, questions=questions, outputs=outputs)
+
+
+def _check_seed(seed: object) -> None:
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise CourseError(f"A generated handbook needs an integer seed, got {seed!r}.")
