@@ -1,4 +1,4 @@
-"""Module 2 assignment, clause 8: the bar on handbooks generated at grading time.
+"""Module 2 assignment, clauses 5 and 6: the bars on items generated at grading time.
 
     python benchmarks/bar_m2_fresh_handbook.py [--seeds 11 12 13 ...]
 
@@ -13,7 +13,10 @@ seeds each, and reports every solver against the baseline measured in the same r
 - baseline: `baseline_solver` (the denominator).
 
 Printed per seed: questions, mean score per solver, cost per 1,000 questions, and the paired
-bootstrap difference against the baseline with its 95% CI (the clause 8 statistic).
+bootstrap difference against the baseline with its 95% CI (the clause 6 statistic, grade id
+c8_improvement_tests). Then clause 5: TPR and TNR of the course's LLMJudge on the default tier
+with three rubrics (the reference, notebook 02's labelling rubric, a one-line rubric), on the
+three generated judge sets the hidden test pools (seeds s, s + 1, s + 2).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "autograder/source/module2_evals/07_assignment_eval_harness.ipynb"
-CELLS = ("contract_code", "harness", "ex7_solution")
+CELLS = ("contract_code", "harness", "ex7_solution", "ex4_solution")
 
 COSMETIC_SYSTEM = (
     "You are a helpful assistant. Answer the question about the Northwind Cloud handbook from the "
@@ -52,13 +55,17 @@ def notebook_namespace() -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[11, 12, 13, 14, 15, 16, 17, 18])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[11, 12, 13, 14, 15])
+    parser.add_argument("--judge-only", action="store_true", help="measure clause 5 only")
     args = parser.parse_args(argv)
 
     from course.data.fresh_handbook import fresh_handbook
     from course.data.handbook import load_qa
 
     ns = notebook_namespace()
+    if args.judge_only:
+        judge_bar(ns, args.seeds)
+        return 0
     grading, handbook_class = ns["GRADING"], ns["Handbook"]
     baseline = ns["baseline_solver"]
     shipped = {q.question: q.answer for q in load_qa()}
@@ -101,7 +108,40 @@ def main(argv: list[str] | None = None) -> int:
             + f"   ({time.perf_counter() - started:.0f} s)",
             flush=True,
         )
+    judge_bar(ns, args.seeds)
     return 0
+
+
+def judge_bar(ns: dict, seeds: list[int]) -> None:
+    """Clause 5: each rubric's agreement with generated labels, pooled as the hidden test does."""
+    from course.data.fresh_handbook import fresh_judge_set
+    from course.evals import LLMJudge, judge_alignment
+    from course.llm import Client
+
+    readme = (ROOT / "course/data/README_handbook.md").read_text(encoding="utf-8")
+    labelling = readme.split("### Labelling rubric", 1)[1].split("| Perturbation", 1)[0].strip()
+    reference = ns["JUDGE_RUBRIC"]
+    rubrics = {
+        "reference": reference,
+        "labelling": labelling,
+        "one line": "The output answers well.",
+    }
+    print("\nclause 5 (bar: TPR >= 0.80, TNR >= 0.55)")
+    for seed in seeds:
+        sets = [fresh_judge_set(seed + k) for k in range(3)]
+        cells = []
+        for name, rubric in rubrics.items():
+            judge = LLMJudge(Client("sim", None, seed=0, cache=False, traces=False), rubric)
+            verdicts, human = [], []
+            for judged in sets:
+                for j in judged.outputs:
+                    q = judged.questions[j.question_id]
+                    score = judge(j.candidate, q.answer, input=q.question)
+                    verdicts.append(score.passed is True and not score.error)
+                    human.append(j.human_label == "pass")
+            a = judge_alignment(verdicts, human)
+            cells.append(f"{name}: TPR {a.tpr:.2f} TNR {a.tnr:.2f} (n={a.n})")
+        print(f"{seed:<5} " + " | ".join(cells), flush=True)
 
 
 if __name__ == "__main__":
