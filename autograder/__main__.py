@@ -141,6 +141,9 @@ def check_command(args: argparse.Namespace) -> int:
     if pages:
         print("Feedback (open in a browser):")
         print("\n".join(f"  {page}" for page in pages))
+    exemplars = release_dir(args.module) / "EXEMPLARS.md"
+    if exemplars.is_file():
+        print(f"Exemplar written answers to compare yours with: {exemplars}")
     return 0
 
 

@@ -30,8 +30,10 @@ POINTS = {
     "c5_rerun_tests": 1,
     "c6_budget_tests": 2,
     "c7_quality_tests": 2,
+    "failures_tests": 3,
+    "decision_tests": 3,
 }
-MANUAL = {"rollout_answer": 3}
+MANUAL = {"decision_answer": 3, "rollout_answer": 3, "byo_answer": 2}  # byo: optional extra credit
 SOLUTION = "ex3_solution"  # the cell holding triage_ticket
 
 # Right when the provider is healthy or merely flaky; wrong on everything else: a malformed
@@ -96,7 +98,7 @@ def test_reference_earns_every_autograded_point(source_root, tmp_path):
     report = grade_reference(MODULE, workdir=tmp_path, source_root=source_root)
     assert report.full_auto_marks, report.notebooks[0].errors
     assert autograded_points(report) == POINTS
-    assert report.pending_manual == sum(MANUAL.values())  # the rollout plan waits for a person
+    assert report.pending_manual == sum(MANUAL.values())  # the written answers wait for a person
 
 
 def test_untouched_release_scores_zero_without_crashing(source_root, tmp_path):
