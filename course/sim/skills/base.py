@@ -27,6 +27,8 @@ DEFAULT_KNOBS = {
     "latency_base_ms": 200.0,
     "latency_ms_per_output_token": 10.0,
     "latency_ms_per_input_token": 0.05,
+    # 1: close classification decisions are re-read by MiniLM itself (course.sim.reader)
+    "second_reader": 0.0,
 }
 
 

@@ -51,7 +51,7 @@ from functools import lru_cache
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from course.sim import feeling, meaning
+from course.sim import feeling, meaning, reader
 from course.sim.skills import injection
 from course.sim.skills.base import Context, Reply
 from course.sim.skills.prompt import LabelSpec, classification_input, label_spec
@@ -61,6 +61,10 @@ _MAX_ERROR = 0.95
 EXAMPLE_WEIGHT = 0.5  # an example's lemmas count half: they carry incidental words too
 # How the four readings add up (raw score, before the background z-score).
 WEIGHTS = {"sent": 1.0, "parts": 1.0, "align": 0.5, "lex": 0.12, "examples": 0.5, "valence": 0.8}
+# The second reader (MiniLM itself) is asked when the static margin is below DEEP_MARGIN
+# background sds; its z-scores then count DEEP_SHARE of the evidence.
+DEEP_MARGIN = 1.5
+DEEP_SHARE = 0.5  # measured: 0.7 helped bare names a little and hurt defined sets more
 # A set is "about feeling" when its labels' valences spread this much (0 below, full at +0.4).
 VALENCE_SPREAD = 0.3
 MATCH_FLOOR = 0.3  # a word pair less similar than this is no match at all
@@ -411,14 +415,88 @@ def _starts(blocks: Sequence[np.ndarray]) -> np.ndarray:
     return np.cumsum([0, *(len(block) for block in blocks[:-1])]).astype(np.intp)
 
 
-def evidence(text: str, spec: LabelSpec) -> dict[str, float]:
-    """Each label's evidence above the clear-evidence line (see `Decision.scores`)."""
-    key = (_key(spec), text)
+@dataclass(frozen=True)
+class _Deep:
+    """The second reader's view of a label set (course.sim.reader), built on first need."""
+
+    vectors: np.ndarray  # (labels, 384): "name: definition" as the prompt states it
+    parts: np.ndarray  # (all parts, 384)
+    parts_at: np.ndarray
+    examples: tuple[np.ndarray | None, ...]  # per label: (its few-shot examples, 384) or None
+    mean: np.ndarray
+    sd: np.ndarray
+
+
+_DEEP: OrderedDict[tuple, _Deep] = OrderedDict()
+
+
+def _deep_raw(text: str, deep: _Deep) -> np.ndarray:
+    vector = reader.embed([text])[0]
+    sent = deep.vectors @ vector
+    parts = np.maximum.reduceat(deep.parts @ vector, deep.parts_at)
+    examples = np.zeros(len(sent), dtype=np.float32)
+    with_examples = [i for i, e in enumerate(deep.examples) if e is not None]
+    for i in with_examples:
+        examples[i] = float((deep.examples[i] @ vector).max())
+    if with_examples:
+        examples[with_examples] -= examples[with_examples].mean()
+    return (
+        WEIGHTS["sent"] * (sent - sent.mean())
+        + WEIGHTS["parts"] * (parts - parts.mean())
+        + WEIGHTS["examples"] * examples
+    )
+
+
+def _deep_of(spec: LabelSpec) -> _Deep:
+    key = _key(spec)
+    if key in _DEEP:
+        _DEEP.move_to_end(key)
+        return _DEEP[key]
+    labels = list(spec.labels)
+    parts = [reader.embed(_parts(label, spec)) for label in labels]
+    draft = _Deep(
+        vectors=reader.embed([_profile_text(label, spec) for label in labels]),
+        parts=np.vstack(parts),
+        parts_at=_starts(parts),
+        examples=tuple(
+            reader.embed(own) if (own := [t for t, lab in spec.examples if lab == label]) else None
+            for label in labels
+        ),
+        mean=np.zeros(len(labels)),
+        sd=np.ones(len(labels)),
+    )
+    background = np.stack([_deep_raw(text, draft) for text in BACKGROUND])
+    done = _Deep(
+        **{
+            **draft.__dict__,
+            "mean": background.mean(axis=0),
+            "sd": np.maximum(background.std(axis=0), SD_FLOOR),
+        }
+    )
+    _DEEP[key] = done
+    if len(_DEEP) > _CACHE_SIZE:
+        _DEEP.popitem(last=False)
+    return done
+
+
+def evidence(text: str, spec: LabelSpec, deep: bool = False) -> dict[str, float]:
+    """Each label's evidence above the clear-evidence line (see `Decision.scores`).
+
+    With `deep` (a tier with the `second_reader` knob), a decision the static reading leaves
+    close (margin below DEEP_MARGIN) is re-read by MiniLM itself, whose z-scores then count
+    DEEP_SHARE: a larger model reads better, and pays for it in time only where it matters.
+    """
+    key = (_key(spec), text, deep)
     if key in _EVIDENCE:  # the same input under several seeds or tiers
         return dict(_EVIDENCE[key])
     with _ONE_THREAD.limit(limits=1, user_api="blas"):
         profile = profile_of(spec)
         z = (_raw(text, profile) - profile.mean) / profile.sd - CLEAR_Z
+        ordered = np.sort(z)
+        if deep and len(z) > 1 and ordered[-1] - ordered[-2] < DEEP_MARGIN:
+            deep = _deep_of(spec)
+            deep_z = (_deep_raw(text, deep) - deep.mean) / deep.sd - CLEAR_Z
+            z = (1 - DEEP_SHARE) * z + DEEP_SHARE * deep_z
     if profile.absence is not None:
         z[profile.absence] = max(float(z[profile.absence]), ABSENCE_FLOOR)
     found = {label: float(score) for label, score in zip(profile.labels, z, strict=True)}
@@ -442,12 +520,17 @@ def error_probability(
 
 
 def decide(
-    text: str, spec: LabelSpec, base_error_rate: float, temperature: float, rng: random.Random
+    text: str,
+    spec: LabelSpec,
+    base_error_rate: float,
+    temperature: float,
+    rng: random.Random,
+    deep: bool = False,
 ) -> Decision:
     """Score every label against `text`, pick the best, then maybe err to the runner-up."""
     if len(spec.labels) == 1:
         return Decision(spec.labels[0], spec.labels[0], None, {spec.labels[0]: 0.0}, 0.0, False)
-    by_label = evidence(text, spec)
+    by_label = evidence(text, spec, deep)
     top = max(by_label.values())
     if top < 0:  # no label stands out: a guess, the likelier the closer a label is to the top
         weights = [math.exp((s - top) / GUESS_SCALE) for s in by_label.values()]
@@ -475,5 +558,8 @@ def classify(ctx: Context) -> Reply | None:
         content = label or injection.demanded_text(planted, ctx.request.messages)
         return Reply(content=content, behaviours=["injected"])
     text = classification_input(ctx.request.messages)
-    decision = decide(text, spec, ctx.knob("base_error_rate"), ctx.request.temperature, ctx.rng)
+    deep = ctx.knob("second_reader") > 0
+    decision = decide(
+        text, spec, ctx.knob("base_error_rate"), ctx.request.temperature, ctx.rng, deep=deep
+    )
     return Reply(content=decision.label)

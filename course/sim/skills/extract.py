@@ -32,9 +32,9 @@ from course.sim.skills.classify import decide
 from course.sim.skills.prompt import (
     LabelSpec,
     asks_for_json,
-    find_labels,
     instructions_text,
     json_keys_from_prompt,
+    label_definitions,
     label_spec,
     last_user_text,
     option_list,
@@ -108,6 +108,7 @@ class Filler:
     avoid: frozenset[str] = frozenset()  # words of the tool itself, not worth passing as values
     depth: int = 0  # nesting level, so a schema that refers to itself cannot recurse forever
     instructions: str = ""  # the prompt outside the data: where catalogues ("Products: ...") live
+    second_reader: bool = False  # the tier re-reads close enum choices with MiniLM (classify)
     doubt: float = GUESS  # how the last value was found: CLEAR, LIKELY or GUESS
     doubts: dict[str, float] = field(default_factory=dict)  # per top-level key; ABSENT if null
     dates_taken: list[str] = field(default_factory=list)  # dates earlier fields already used
@@ -268,18 +269,18 @@ class Filler:
     def _enum(self, values: list, description: str) -> Any:
         labels = [str(v) for v in values]
         # A description like "billing: charges; bug: errors" defines the enum values.
-        _, definitions = find_labels("Labels:\n" + re.sub(r";\s*", "\n", description))
-        known = {lab.lower(): lab for lab in labels}
-        defs = {known[k.lower()]: v for k, v in definitions.items() if k.lower() in known}
-        spec = LabelSpec(labels=labels, definitions=defs)
-        choice = decide(self.text, spec, self.base_error_rate, self.temperature, self.rng).label
+        spec = LabelSpec(labels=labels, definitions=label_definitions(labels, description))
+        choice = decide(
+            self.text, spec, self.base_error_rate, self.temperature, self.rng, self.second_reader
+        ).label
         return values[labels.index(choice)]
 
     def _array(self, name: str, schema: dict) -> list:
         items, _ = self.resolve(schema.get("items", {"type": "string"}))
         if items.get("enum"):
             spec = LabelSpec(labels=[str(v) for v in items["enum"]])
-            d = decide(self.text, spec, self.base_error_rate, self.temperature, self.rng)
+            deep = self.second_reader
+            d = decide(self.text, spec, self.base_error_rate, self.temperature, self.rng, deep)
             return [v for v in items["enum"] if d.scores[str(v)] > 0] or [items["enum"][0]]
         if items["type"] in ("integer", "number"):
             found = finders.numbers(finders.key_value(self.text, name) or self.text)
@@ -629,6 +630,7 @@ def extract(ctx: Context) -> Reply:
         base_error_rate=ctx.knob("base_error_rate"),
         temperature=ctx.request.temperature,
         instructions=instructions_text(ctx.request.messages),
+        second_reader=ctx.knob("second_reader") > 0,
     )
     result = filler.object(schema)
     miss = min(1.0, ctx.knob("field_miss_rate") * ctx.heat)
