@@ -11,49 +11,49 @@ from __future__ import annotations
 import pytest
 
 _TIERS = ("sim-small", "sim-large")
+_BARS = {"sim-small": 0.70, "sim-large": 0.85}
 # Measured with `python -m tests.sim_realism.report` (sim-small, sim-large).
 _LAYOUT_ACCURACY = {
-    "bullets": (0.659, 0.699),
-    "prose": (0.453, 0.467),
-    "parentheses": (0.648, 0.659),
-    "table": (0.645, 0.680),
-    "yaml": (0.677, 0.685),
-    "json_schema": (0.680, 0.675),
-    "one_of": (0.531, 0.523),
+    "bullets": (0.731, 0.797),
+    "prose": (0.488, 0.563),
+    "parentheses": (0.725, 0.771),
+    "table": (0.720, 0.797),
+    "yaml": (0.725, 0.795),
+    "json_schema": (0.741, 0.803),
+    "one_of": (0.565, 0.613),
 }
 _PARAPHRASE_MEDIAN = {
-    "label_definitions": (0.53, 0.56),
-    "few_shot_examples": (0.47, 0.67),
+    "label_definitions": (0.53, 0.59),
+    "few_shot_examples": (0.47, 0.55),
     "tool_descriptions": (0.53, 0.56),
 }
-_EXTRACT = (
-    "every field right 0.733 / 0.789 against 0.85 / 0.95: yes/no fields stated in Spanish or "
-    "German, 'has been settled' for paid, 'has to be paid by' read as paid, 'der Firma X GmbH'"
-)
+_EXTRACT = {
+    "sim-large": "every field right 0.922 against 0.95: gift_wrap stated in another language "
+    "(the lexicon has no word for it) is read as no",
+}
 _OFF_LABEL = "off-label replies 0.029 against 0.02, all in one prose label set that is not parsed"
 
 
 def _known_gaps() -> dict[str, str]:
     gaps: dict[str, str] = {}
-    for layout, (small, large) in _LAYOUT_ACCURACY.items():
+    for layout, figures in _LAYOUT_ACCURACY.items():
+        small, large = figures
         reason = (
             f"{layout}: accuracy {small} / {large} (sim-small / sim-large) against 0.70 / 0.85; "
-            "the static embedding model reads topics well, sentiment and abuse poorly"
+            "intents and moderation stay weak (static model; sim-large re-reads close cases)"
         )
-        for tier in _TIERS:
-            name = f"test_unambiguous_inputs_are_classified_right_in_every_layout[{tier}-{layout}]"
-            gaps[name] = reason
+        for tier, figure in zip(_TIERS, figures, strict=True):
+            if figure < _BARS[tier]:
+                test = "test_unambiguous_inputs_are_classified_right_in_every_layout"
+                gaps[f"{test}[{tier}-{layout}]"] = reason
     for technique, (small, large) in _PARAPHRASE_MEDIAN.items():
         reason = f"{technique}: paraphrase median ratio {small} / {large} against 0.70"
         for tier in _TIERS:
             gaps[f"test_paraphrases_keep_the_documented_effect[{technique}-{tier}]"] = reason
     for tier in _TIERS:
         gaps[f"test_replies_are_always_one_of_the_labels[{tier}]"] = _OFF_LABEL
-        gaps[f"test_every_field_is_extracted_right[{tier}]"] = _EXTRACT
-    gaps["test_content_free_prompts_get_little_of_the_effect[few_shot_examples-sim-large]"] = (
-        "content-free few-shot examples keep 0.22 of the effect on sim-large against 0.20 "
-        "(the effect itself is 0.31 +- 0.07, so this ratio is noisy)"
-    )
+    for tier, reason in _EXTRACT.items():
+        gaps[f"test_every_field_is_extracted_right[{tier}]"] = reason
     return gaps
 
 
