@@ -16,8 +16,14 @@ grade_submission seconds per learner (feedback rendering, task transport), plus 
 seconds per learner (gradebook and files). The model for more workers is printed: throughput
 ~ min(workers / worker_s, 1 / coordinator_s) while workers <= cores.
 
+Where the time goes: every path is run under a CPU meter (psutil, sampling this process and
+all its descendants every 0.2 s), which reports CPU seconds per learner by kind of process
+(the coordinator, Dask worker processes, notebook kernels, the sandbox's wrappers, nbgrader
+CLI processes) and how many cores the run kept busy. Two workers can be at most
+cores / (cores busy with one worker) times faster than one.
+
 Usage:  .venv/bin/python benchmarks/bench_cohort.py [--learners 16] [--module MODULE]
-        [--skip-nbgrader]
+        [--notebook NAME.ipynb] [--skip-nbgrader]
 Writes benchmarks/results/cohort.json as well as printing the table.
 """
 
@@ -31,16 +37,135 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "lms"))
 
 
-def build_learners(module: str, count: int, tmp: Path) -> tuple[Path, dict[str, Path], Path | None]:
-    """A Canvas zip plus, per learner, a plain folder of the same files (for the loops)."""
+def _kind(proc) -> str:
+    """Which part of the grading stack a process is, from its command line."""
+    try:
+        argv = proc.cmdline()
+    except Exception:
+        return "other"
+    cmd = " ".join(argv)
+    # the sandbox starts its kernels as isolated Pythons (-I), through a -c launcher
+    if "ipykernel_launcher" in cmd or (argv and "python" in argv[0] and "-I" in argv[1:3]):
+        return "kernels"
+    if "resource_tracker" in cmd:
+        return "other"
+    if "dask" in cmd.lower() or "spawn_main" in cmd:  # Dask renames its worker processes
+        return "dask workers"
+    if "/nbgrader" in cmd:
+        return "nbgrader CLI"
+    if proc.pid == os.getpid():
+        return "coordinator (this process)"
+    return "sandbox wrappers, other"
+
+
+class CpuMeter:
+    """CPU seconds of this process and every descendant, by kind, sampled in a thread.
+
+    A process's last sample counts, so processes shorter than the interval are missed, and
+    a wrapper that execs into the kernel (same pid) is counted as the kernel.
+    """
+
+    def __init__(self, interval: float = 0.2) -> None:
+        import psutil
+
+        self.psutil, self.interval = psutil, interval
+        self.last: dict[tuple[int, float], tuple[str, float]] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        me = self.psutil.Process()
+        try:
+            procs = [me, *me.children(recursive=True)]
+        except self.psutil.Error:
+            return
+        for proc in procs:
+            try:
+                times = proc.cpu_times()
+                key = (proc.pid, proc.create_time())
+                kind = _kind(proc)  # again each time: a wrapper execs into the kernel
+                self.last[key] = (kind, times.user + times.system)
+            except self.psutil.Error:
+                continue
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            self._sample()
+            self.stop.wait(self.interval)
+
+    @contextmanager
+    def measure(self):
+        self._sample()
+        base = dict(self.last)
+        self.thread.start()
+        result: dict[str, float] = {}
+        try:
+            yield result
+        finally:
+            self.stop.set()
+            self.thread.join()
+            self._sample()
+            for key, (kind, cpu) in self.last.items():
+                used = cpu - base.get(key, (kind, 0.0))[1]
+                result[kind] = result.get(kind, 0.0) + used
+
+
+@contextmanager
+def metered(entry: dict, learners: int):
+    """Adds CPU seconds per learner by kind, and cores busy, to ``entry`` after the block."""
+    started = time.perf_counter()
+    with CpuMeter().measure() as cpu:
+        yield
+    wall = time.perf_counter() - started
+    entry["cpu_s_per_learner"] = {k: round(v / learners, 3) for k, v in sorted(cpu.items())}
+    entry["cores_busy"] = round(sum(cpu.values()) / wall, 2)
+
+
+def _spin(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+
+
+def machine_ceiling(work: int = 30_000_000) -> dict:
+    """How much faster 2 CPU-bound processes finish 2 jobs than 1 process finishes 1, x2.
+
+    The best any 2-worker grading can do against 1 worker on this machine, measured in the
+    same run: virtual CPUs that share a physical core, or a busy host, give less than 2.
+    """
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(2) as pool:
+        pool.map(_spin, [1000, 1000])  # both processes started before timing
+        started = time.perf_counter()
+        pool.map(_spin, [work], chunksize=1)
+        one = time.perf_counter() - started
+        started = time.perf_counter()
+        pool.map(_spin, [work, work], chunksize=1)
+        two = time.perf_counter() - started
+    return {"one_job_s": one, "two_jobs_two_processes_s": two, "ceiling": 2 * one / two}
+
+
+def build_learners(
+    module: str, count: int, tmp: Path, notebook: str | None = None
+) -> tuple[Path, dict[str, Path], Path | None]:
+    """A Canvas zip plus, per learner, a plain folder of the same files (for the loops).
+
+    With ``notebook``, the module's source tree holds only that notebook (the graded one),
+    and learners hand in only it.
+    """
     import exports
 
     folders: dict[str, Path] = {}
@@ -58,11 +183,19 @@ def build_learners(module: str, count: int, tmp: Path) -> tuple[Path, dict[str, 
         from autograder.paths import release_dir, source_dir
 
         source_root = None
+        if notebook:
+            source_root = tmp / "source"
+            (source_root / module).mkdir(parents=True)
+            shutil.copyfile(source_dir(module) / notebook, source_root / module / notebook)
         for n in range(count):
             uid = str(3000 + n)
             folder = tmp / "learners" / uid
             origin = source_dir(module) if n % 2 == 0 else release_dir(module)
-            shutil.copytree(origin, folder)
+            if notebook:
+                folder.mkdir(parents=True)
+                shutil.copyfile(origin / notebook, folder / notebook)
+            else:
+                shutil.copytree(origin, folder)
             folders[uid] = folder
     export = tmp / "canvas.zip"
     with zipfile.ZipFile(export, "w") as zf:
@@ -157,26 +290,43 @@ def main() -> int:
     parser.add_argument("--learners", type=int, default=16)
     parser.add_argument("--module", default="fixture_module")
     parser.add_argument("--skip-nbgrader", action="store_true", help="no nbgrader CLI loop")
+    parser.add_argument(
+        "--notebook", default=None, help="grade only this notebook of the module (e.g. 05_...)"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-cohort-") as name:
         tmp = Path(name)
         os.environ["COURSE_HOME"] = str(tmp / "home")
-        export, folders, source_root = build_learners(args.module, args.learners, tmp)
+        export, folders, source_root = build_learners(
+            args.module, args.learners, tmp, args.notebook
+        )
         n = len(folders)
-        results: dict = {"module": args.module, "learners": n, "cores": os.cpu_count()}
-        print(f"{n} learners of {args.module}, {os.cpu_count()} cores")
+        results: dict = {"module": args.module, "notebook": args.notebook, "learners": n,
+                         "cores": os.cpu_count()}  # fmt: skip
+        print(f"{n} learners of {args.module} {args.notebook or ''}, {os.cpu_count()} cores")
+        results["machine_ceiling_before"] = machine_ceiling()
+        print("machine: 2 CPU-bound processes vs 1:", _fmt(results["machine_ceiling_before"]))
+        runs = []
         if not args.skip_nbgrader:
-            results["nbgrader_loop"] = nbgrader_loop(args.module, folders, source_root, tmp)
-            print("nbgrader autograde loop:", _fmt(results["nbgrader_loop"]))
-        results["serial_grade_submission"] = serial_loop(args.module, folders, source_root, tmp)
-        print("grade_submission loop:  ", _fmt(results["serial_grade_submission"]))
+            runs.append(("nbgrader_loop", "nbgrader autograde loop:", nbgrader_loop, ()))
+        runs.append(("serial_grade_submission", "grade_submission loop:  ", serial_loop, ()))
         for workers in (1, 2):
-            key = f"cohort_{workers}_workers"
-            results[key] = cohort_run(args.module, export, source_root, workers, tmp)
-            print(f"cohort, {workers} worker(s):    ", _fmt(results[key]))
+            runs.append(
+                (f"cohort_{workers}_workers", f"cohort, {workers} worker(s):    ", cohort_run,
+                 (workers,))
+            )  # fmt: skip
+        for key, label, run, extra in runs:
+            entry: dict = {}
+            source = export if run is cohort_run else folders
+            with metered(entry, n):
+                entry.update(run(args.module, source, source_root, *extra, tmp))
+            results[key] = entry
+            print(label, _fmt(entry))
+        results["machine_ceiling_after"] = machine_ceiling()
+        print("machine: 2 CPU-bound processes vs 1:", _fmt(results["machine_ceiling_after"]))
 
-    rate = {k: n / v["wall_s"] for k, v in results.items() if isinstance(v, dict)}
+    rate = {k: n / v["wall_s"] for k, v in results.items() if isinstance(v, dict) and "wall_s" in v}
     one, two = results["cohort_1_workers"], results["cohort_2_workers"]
     serial = results["serial_grade_submission"]
     ratios = {
@@ -197,8 +347,15 @@ def main() -> int:
     results["ratios"] = ratios
     results["per_learner_overhead_s"] = overhead
     worker_s, coord_s = one["worker_s_per_learner"], one["coordinator_s_per_learner"] or 1e-9
+    cpu_s = sum(one["cpu_s_per_learner"].values())  # CPU seconds one learner costs, all parts
+    cores = os.cpu_count() or 1
     results["model"] = {
-        f"{w} workers learners/s": min(w / worker_s, 1 / coord_s) for w in (1, 2, 4, 8, 16, 32)
+        "cpu_s_per_learner": cpu_s,
+        "bound_2_vs_1_workers": min(2.0, cores / one["cores_busy"]),
+        **{
+            f"{w} workers on {w} cores, learners/s": min(w / worker_s, w / cpu_s, 1 / coord_s)
+            for w in (1, 2, 4, 8, 16, 32)
+        },
     }
     print("\nratios (learners per second, higher is better):")
     for key, value in ratios.items():
@@ -206,10 +363,23 @@ def main() -> int:
     print("per-learner overhead of the cohort path (s):")
     for key, value in overhead.items():
         print(f"  {key:<45} {value:6.2f}")
+    print("where the time goes: CPU seconds per learner by process kind, and cores kept busy")
+    for key in [k for k in results if isinstance(results[k], dict) and "cores_busy" in results[k]]:
+        entry = results[key]
+        parts = ", ".join(f"{k} {v:.2f}" for k, v in entry["cpu_s_per_learner"].items())
+        print(f"  {key:<26} cores busy {entry['cores_busy']:.2f}: {parts}")
+    ceiling = min(
+        results[k]["ceiling"] for k in ("machine_ceiling_before", "machine_ceiling_after")
+    )
     print(
-        f"model: throughput ~ min(W / {worker_s:.2f} s, 1 / {coord_s:.3f} s) learners/s "
-        "for W workers on W free cores (coordinator-bound beyond "
-        f"{worker_s / coord_s:.0f} workers)"
+        f"2 workers can be at most {results['model']['bound_2_vs_1_workers']:.2f}x one worker "
+        f"here: one worker already keeps {one['cores_busy']:.2f} of {cores} cores busy; "
+        f"and this machine runs 2 CPU-bound processes only {ceiling:.2f}x as fast as 1"
+    )
+    print(
+        f"model: throughput ~ min(W / {worker_s:.2f} s, C / {cpu_s:.2f} CPU-s, "
+        f"1 / {coord_s:.3f} s) learners/s for W workers on C free cores "
+        f"(coordinator-bound beyond {min(worker_s, cpu_s) / coord_s:.0f} workers)"
     )
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
