@@ -1,0 +1,30 @@
+"""Every module grades as designed: the reference solutions earn full autograded marks and the
+untouched student release scores zero without crashing the grader."""
+
+from __future__ import annotations
+
+import pytest
+
+from autograder.grading import grade_reference, grade_submission
+from autograder.paths import modules_with_source, release_dir
+
+MODULES = modules_with_source()
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_reference_solutions_earn_full_marks(module, tmp_path):
+    report = grade_reference(module, workdir=tmp_path)
+    assert report.full_auto_marks, report.problems or [
+        (c.grade_id, c.points, c.max_points) for nb in report.notebooks for c in nb.cells
+    ]
+    assert report.auto_max > 0
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_untouched_release_scores_zero_and_crashes_nothing(module, tmp_path):
+    report = grade_submission(module, release_dir(module), workdir=tmp_path)
+    assert report.auto_score == 0
+    assert not report.problems, report.problems  # every notebook was graded, none crashed
+    assert len(report.notebooks) == len(list(release_dir(module).glob("*.ipynb")))
