@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from dataclasses import dataclass
 
 from nbformat import NotebookNode
@@ -95,7 +96,16 @@ SUSPICIOUS_ATTRS = {
     "__code__": "code objects",
     "__builtins__": "builtins",
     "__closure__": "closures",
+    # The source of the running test cell (and the grading seed in it) lives in these.
+    "history_manager": "the cell input history (the running tests' source)",
+    "input_hist_raw": "the cell input history (the running tests' source)",
+    "input_hist_parsed": "the cell input history (the running tests' source)",
+    "get_parent": "the kernel's current request (the running test's source)",
+    "parent_header": "the kernel's current request (the running test's source)",
+    "user_ns": "the notebook's namespace by reference",
 }
+# IPython's input-history variables: each holds cell sources, the running test's included.
+HISTORY_NAMES = re.compile(r"In|_ih|_i|_ii|_iii|_i\d+|_i00")
 COMPARISON_DUNDERS = {"__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__bool__"}
 VALUE_TYPES = {"str", "int", "float", "complex", "bool", "list", "tuple", "dict", "set", "bytes"}
 FILE_CALLS = {
@@ -128,7 +138,8 @@ SEVERE = ("trace function", "profile function", "ctypes", "cffi", "stack frames"
           "code objects", "audit hook", "import hook", "rebinds the built-in",
           "an input transformer", "an AST transformer", "IPython event callbacks",
           "the cell runner", "the kernel", "traceback display", "display hook",
-          "returns a constant")  # fmt: skip
+          "returns a constant", "cell input history", "current request",
+          "namespace by reference")  # fmt: skip
 
 
 def _python(source: str) -> str:
@@ -152,6 +163,20 @@ _CWD_CALLS = {"cwd", "getcwd", "getcwdb", "home"}
 _PREFIXES = {"prefix": 0, "base_prefix": 0, "exec_prefix": 0, "executable": 2}
 _INSTALL_CALLS = {"get_paths", "get_path", "getsitepackages", "getusersitepackages"}
 _ENVIRON_KEYED = {"get", "setdefault", "pop", "__getitem__", "__contains__"}
+
+
+def _folded(node: ast.AST) -> str | None:
+    """The string an expression of string literals spells ("a" + "b", f"{'a'}b"), else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _folded(node.left), _folded(node.right)
+        return left + right if left is not None and right is not None else None
+    if isinstance(node, ast.JoinedStr):
+        parts = [_folded(v.value if isinstance(v, ast.FormattedValue) else v)
+                 for v in node.values]
+        return "".join(parts) if all(p is not None for p in parts) else None  # type: ignore[arg-type]
+    return None
 
 
 def _imports(tree: ast.AST) -> dict[str, tuple[str, str | None]]:
@@ -225,6 +250,8 @@ class _Visitor(ast.NodeVisitor):
                 self.add(node, f"calls {name} on a literal string")
             else:
                 self.add(node, f"calls {SUSPICIOUS_CALLS[name]}")
+        if name in ("getattr", "setattr", "hasattr", "delattr") and len(node.args) > 1:
+            self._named_by_string(node, _folded(node.args[1]))
         if name in ("setattr", "delattr") and node.args and _owner(node.args[0]) in GUARDED:
             self.add(node, f"replaces {_owner(node.args[0])}.* ({name})")
         callee = func.attr if isinstance(func, ast.Attribute) else name
@@ -262,6 +289,8 @@ class _Visitor(ast.NodeVisitor):
     def visit_Name(self, node: ast.Name) -> None:
         if node.id in ("__builtins__", "__loader__", "__spec__"):
             self.add(node, f"uses {node.id}")
+        if HISTORY_NAMES.fullmatch(node.id):
+            self.add(node, f"uses {node.id}: the cell input history (the running tests' source)")
         if self._is_environ(node):
             self.add(node, "reads the whole environment (os.environ)")
 
@@ -272,7 +301,18 @@ class _Visitor(ast.NodeVisitor):
             )[0] == "os"
         return isinstance(node, ast.Name) and self.imports.get(node.id) == ("os", "environ")
 
+    def _named_by_string(self, node: ast.AST, name: str | None) -> None:
+        """``getattr(x, "_get" + "frame")``, ``ns["I" + "n"]``: the name a string spells."""
+        if name in SUSPICIOUS_ATTRS:
+            self.add(node, f"uses .{name} (named by a string): {SUSPICIOUS_ATTRS[name]}")
+        elif name is not None and HISTORY_NAMES.fullmatch(name):
+            self.add(node, f"uses {name} (named by a string): the cell input history "
+                           "(the running tests' source)")
+
     def visit_Subscript(self, node: ast.Subscript) -> None:
+        folded = _folded(node.slice)
+        if folded is not None and not isinstance(node.slice, ast.Constant):
+            self._named_by_string(node, folded)  # a plain ns["In"] may be honest data
         self._walks_up(node)
         self._visit_keyed(node, node.value, [node.slice])
 

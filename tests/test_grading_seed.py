@@ -181,3 +181,60 @@ def test_graders_starting_together_agree_on_one_key(tmp_path, monkeypatch):
 
 def _key_in_child(_: int) -> bytes:
     return grading_seed.grading_key()
+
+
+GUESS_SOLUTION = """def guess():
+    \"\"\"Predict the grader's draw.\"\"\"
+    ### BEGIN SOLUTION
+    return None
+    ### END SOLUTION
+"""
+GUESS_TESTS = """import random
+assert guess() is None or True, "guess() runs"
+### BEGIN HIDDEN TESTS
+fresh_seed = 1234  # grading-seed
+want = random.Random(fresh_seed).randint(0, 10**9)
+got = guess()
+assert got == want, f"expected {want}, got {got}"
+### END HIDDEN TESTS
+"""
+# Each recovers the seed from the running test cell, by a different road.
+SEED_THEFTS = {
+    "input history": "get_ipython().user_ns['In'][-1]",
+    "history manager": "get_ipython().history_manager.input_hist_raw[-1]",
+    "spelled by strings": "getattr(get_ipython(), 'user' + '_ns')['I' + 'n'][-1]",
+    "kernel request": "get_ipython().kernel.get_parent()['content']['code']",
+}
+
+
+@pytest.fixture(scope="module")
+def guess_source(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("guess")
+    nb = new_notebook(cells=[
+        _cell(new_markdown_cell, "# Guess", grade_id="intro"),
+        _cell(new_code_cell, GUESS_SOLUTION, grade_id="solution", solution=True),
+        _cell(new_code_cell, GUESS_TESTS, grade_id="tests", grade=True, points=2),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    (root / MODULE).mkdir()
+    nbformat.write(nb, root / MODULE / "predict.ipynb")
+    return root
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("road", SEED_THEFTS)
+def test_reading_the_seed_from_the_running_cell_is_flagged_and_earns_nothing(
+    guess_source, grading_key, tmp_path, road
+):
+    thief = (
+        "def guess():\n"
+        "    import random, re\n"
+        f"    source = {SEED_THEFTS[road]}\n"
+        "    seed = int(re.search(r'fresh_seed = (\\d+)', source).group(1))\n"
+        "    return random.Random(seed).randint(0, 10**9)\n"
+    )
+    folder = learner_copy(guess_source, tmp_path / "thief", thief)
+    report = grade_submission(MODULE, folder, workdir=tmp_path / "w", source_root=guess_source)
+    assert report.auto_score == 0.0, f"{road}: the stolen seed earned points"
+    assert report.flags, f"{road}: reading the running cell's source went unflagged"
