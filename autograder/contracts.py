@@ -95,6 +95,7 @@ CONTRACTS: dict[tuple[str, str], tuple[Rule, ...]] = {
     ("module2_evals", "07_assignment_eval_harness"): (M2_07_FUNCTIONS, M2_07_SOLVER),
 }
 
+_NAMESPACE_READERS = frozenset({"globals", "vars"})
 _DYNAMIC_IMPORTS = frozenset({"import_module", "__import__", "reload", "find_spec"})
 _SNEAKY_ATTRIBUTES = frozenset(
     {"__globals__", "__dict__", "__builtins__", "__loader__", "__spec__", "__closure__"}
@@ -218,6 +219,16 @@ class _Uses(ast.NodeVisitor):
         self.loaded: set[str] = set()
         self.bound: set[str] = set()  # names bound anywhere in the cell (locals included)
         self._depth = 0
+        self._banned_loads: list[ast.Name] = []
+
+    def visit(self, node: ast.AST) -> None:  # type: ignore[override]
+        """Visit the cell; a banned name counts only when the cell does not bind it itself."""
+        super().visit(node)
+        if isinstance(node, ast.Module):
+            for name in self._banned_loads:
+                if name.id not in self.bound and name.id not in self.defined:
+                    self._flag(name, f"uses {name.id}")
+            self.found.sort()
 
     @property
     def free(self) -> set[str]:
@@ -260,7 +271,7 @@ class _Uses(ast.NodeVisitor):
             return
         self.loaded.add(node.id)
         if node.id in self.rule.banned_names:
-            self._flag(node, f"uses {node.id}")
+            self._banned_loads.append(node)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if node.attr in _SNEAKY_ATTRIBUTES:
@@ -314,6 +325,10 @@ class _Uses(ast.NodeVisitor):
                 self._flag(node, f"getattr on {owner} with a name built at run time")
             elif owner is not None:
                 self._check_module(node, f"{owner}.{attr}", "uses")
+        elif (
+            isinstance(func, ast.Name) and func.id in _NAMESPACE_READERS and self.rule.banned_names
+        ):
+            self._flag(node, f"reads the notebook's names through {func.id}()")
         elif isinstance(func, ast.Name) and func.id in self.rule.banned_calls:
             self._flag(node, f"calls {func.id}(...)")
         self.generic_visit(node)

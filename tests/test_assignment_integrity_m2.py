@@ -222,6 +222,9 @@ SOLVER_CHEATS = {
     "    big = Client('sim', 'sim-large')\n    return big.complete(query.question).text\n",
     "the generator": "from course.data import generate_handbook as g\n\n\n"
     "def improved_solver(query, client, handbook):\n    return client.complete(str(g.SEED)).text\n",
+    "the harness by a built name": "def improved_solver(query, client, handbook):\n"
+    "    client.complete(query.question)\n"
+    "    return str(globals()['GRA' + 'DING'])\n",
     "the simulator itself": "import course.sim\n\n\ndef improved_solver(query, client, handbook):\n"
     "    return client.complete(query.question).text\n",
 }
@@ -338,7 +341,9 @@ def test_a_private_bigger_model_keeps_no_solver_point(source_root, tmp_path):
     report = _grade(source_root, tmp_path, {"ex7_solution": PRIVATE_CLIENT})
     points = autograded_points(report)
     assert points["c8_improvement_tests"] == 0 and points["c9_cost_tests"] == 0, points
-    assert "went through another client" in "\n".join(report.notebooks[0].errors)
+    errors = "\n".join(report.notebooks[0].errors)
+    assert "Clause 6: expected every call to go through the client passed in" in errors, errors
+    assert "Clause 7: expected no client but the one passed in" in errors, errors
 
 
 @pytest.mark.slow
