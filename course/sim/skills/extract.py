@@ -32,6 +32,7 @@ from course.sim.skills.classify import decide
 from course.sim.skills.prompt import (
     LabelSpec,
     asks_for_json,
+    find_labels,
     instructions_text,
     json_keys_from_prompt,
     label_definitions,
@@ -268,8 +269,13 @@ class Filler:
 
     def _enum(self, values: list, description: str) -> Any:
         labels = [str(v) for v in values]
-        # A description like "billing: charges; bug: errors" defines the enum values.
-        spec = LabelSpec(labels=labels, definitions=label_definitions(labels, description))
+        # A description like "billing: charges; bug: errors" defines the enum values; so does
+        # one in any layout or prose the classifier reads, if that reading defines more of them.
+        _, listed = find_labels("Labels:\n" + re.sub(r";\s*", "\n", description))
+        known = {lab.lower(): lab for lab in labels}
+        defs = {known[k.lower()]: v for k, v in listed.items() if k.lower() in known}
+        read = label_definitions(labels, description)
+        spec = LabelSpec(labels=labels, definitions=read if len(read) > len(defs) else defs)
         choice = decide(
             self.text, spec, self.base_error_rate, self.temperature, self.rng, self.second_reader
         ).label

@@ -982,7 +982,14 @@ def label_definitions(labels: list[str], text: str) -> dict[str, str]:
     """
     known = {label.lower(): label for label in labels}
     found: dict[str, str] = {}
-    _, stated = find_labels("Labels:\n" + re.sub(r";\s*|(?<=[.!?])\s+(?=\S)", "\n", text))
+    # "a = x. b = y.": a sentence end starts a new line only where a known label's name and
+    # its ":" / "=" / dash follow, so a definition of several sentences stays whole.
+    names = "|".join(re.escape(label) for label in sorted(labels, key=len, reverse=True))
+    next_label = (
+        rf"(?<=[.!?])\s+(?=[`'\"*]*(?:{names})[`'\"*]*\s*(?:[:=—–]|-\s))" if names else "$^"
+    )
+    lines = re.sub(rf";\s*|{next_label}", "\n", text, flags=re.I)
+    _, stated = find_labels("Labels:\n" + lines)
     for name, definition in [*stated.items(), *_prose(text, labels)]:
         label = known.get(name.lower())
         if label and label not in found:
