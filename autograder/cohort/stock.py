@@ -14,6 +14,7 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +25,18 @@ from autograder.sandbox import kernel_env
 
 
 class SimulatorKernelManager(AsyncKernelManager):
-    """A local kernel with the simulator forced and a scratch home (and trace store)."""
+    """A local kernel with the simulator forced and a scratch home (and trace store).
+
+    The scratch folder goes when the kernel is cleaned up, or at the latest when this
+    process exits (a kernel nbgrader gave up on is not always cleaned up).
+    """
 
     scratch: Path | None = None
+    _remove_scratch: weakref.finalize | None = None
 
     async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:
         self.scratch = Path(tempfile.mkdtemp(prefix="nbgrader-kernel-"))
+        self._remove_scratch = weakref.finalize(self, shutil.rmtree, str(self.scratch), True)
         mpl = self.scratch / ".config" / "matplotlib"
         mpl.mkdir(parents=True)
         _seed_font_cache(mpl)
@@ -42,8 +49,8 @@ class SimulatorKernelManager(AsyncKernelManager):
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
-        if not restart and self.scratch is not None:
-            shutil.rmtree(self.scratch, ignore_errors=True)
+        if not restart and self._remove_scratch is not None:
+            self._remove_scratch()  # once only, whoever calls it first
             self.scratch = None
 
     cleanup_resources = _async_cleanup_resources  # the base class binds the name to its own
