@@ -47,25 +47,28 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "lms"))
 
 
+OTHER = "other (sandbox wrappers, notebooks' subprocesses, gone before a sample)"
+
+
 def _kind(proc) -> str:
     """Which part of the grading stack a process is, from its command line."""
     try:
         argv = proc.cmdline()
     except Exception:
-        return "other"
+        return OTHER
     cmd = " ".join(argv)
     # the sandbox starts its kernels as isolated Pythons (-I), through a -c launcher
     if "ipykernel_launcher" in cmd or (argv and "python" in argv[0] and "-I" in argv[1:3]):
         return "kernels"
     if "resource_tracker" in cmd:
-        return "other"
+        return OTHER
     if "dask" in cmd.lower() or "spawn_main" in cmd:  # Dask renames its worker processes
         return "dask workers"
     if "/nbgrader" in cmd:
         return "nbgrader CLI"
     if proc.pid == os.getpid():
         return "coordinator (this process)"
-    return "sandbox wrappers, other"
+    return OTHER
 
 
 class CpuMeter:
