@@ -120,6 +120,11 @@ def fresh_tickets(seed: int, n: int = 120) -> list[Ticket]:
         raise ValueError(f"seed must be an integer; got {seed!r}.")
     shipped = {_normalised_body(t.body) for t in load_tickets()}
     rows = [r.ticket for r in generate(seed) if _normalised_body(r.ticket.body) not in shipped]
+    if len(rows) < n:  # the generator's own seed rewrites the shipped file itself
+        raise ValueError(
+            f"Seed {seed} gives only {len(rows)} tickets that are not shipped already; "
+            "use another seed (not the generator's SEED)."
+        )
     order = {"test": 0, "dev": 1, "train": 2}
     rows.sort(key=lambda t: order[t.split])  # stable: file order within each cut
     return [t.model_copy(update={"split": "test"}) for t in rows[:n]]
