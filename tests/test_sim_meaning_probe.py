@@ -399,6 +399,32 @@ def test_more_prose_forms_name_the_labels(form: int) -> None:
     assert spec is not None and sorted(spec.labels) == sorted(_DESKS), system
 
 
+_TEAMS = {
+    "kestrel": "payments, invoices and refunds",
+    "otter": "crashes, error messages and broken pages",
+    "maple": "logins, passwords and locked accounts",
+}
+# Opaque team names: only the sentences say what each one takes.
+_TEAM_PROSE = [
+    lambda n, d: f"Team {n.capitalize()} handles {d}.",
+    lambda n, d: f"Route {d} to {n}.",
+    lambda n, d: f"The {n} team looks after {d}.",
+    lambda n, d: f"{d.capitalize()} are for {n}.",
+    lambda n, d: f"Tickets about {d} are handled by {n}.",
+    lambda n, d: f"{n} means {d};",
+]
+
+
+@pytest.mark.parametrize("form", range(len(_TEAM_PROSE)))
+def test_opaque_team_names_defined_in_prose(form: int) -> None:
+    rules = " ".join(_TEAM_PROSE[form](n, d) for n, d in _TEAMS.items())
+    system = f"Route each ticket to one team. {rules} Answer with the team name only."
+    spec = label_spec([{"role": "system", "content": system}, {"role": "user", "content": "x"}])
+    assert spec is not None, system
+    assert sorted(label.lower() for label in spec.labels) == sorted(_TEAMS), system
+    assert all(spec.definitions.get(label) for label in spec.labels), spec
+
+
 @pytest.mark.parametrize(
     "prose",
     [

@@ -948,7 +948,7 @@ _LIST_END = re.compile(r"""[)\]'"`*]?\s*(?:[.;:!?)]|$)""")
 
 _CHOICE_ASK = re.compile(
     r"\b(?:which|whether|decide|tell\s+me|is\s+it|choose|pick|select|between|either|"
-    r"sentiment|topic|category|label|intent|tag|queue)\b",
+    r"sentiment|topic|category|label|intent|tag|queue|route|assign|team|desk|department)\b",
     re.I,
 )
 
