@@ -10,7 +10,7 @@ from autograder.paths import modules_with_source, release_dir
 
 MODULES = modules_with_source()
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]  # a whole module per test, under load
 
 
 @pytest.mark.parametrize("module", MODULES)

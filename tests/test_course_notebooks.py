@@ -20,7 +20,7 @@ from course.notebooks import RunResult, run_notebooks
 NOTEBOOKS = source_notebooks()
 MODULES = modules_with_source()
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]  # a whole module per test, under load
 
 
 def _id(path: Path) -> str:
