@@ -13,6 +13,7 @@ defensively: known fields by name, unknown ones copied when they are plain data.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import os
 import shutil
@@ -22,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from autograder import grading_seed
 from autograder.paths import REPO_ROOT, source_dir
 
 RESULT_VERSION = 1
@@ -43,10 +45,31 @@ def portable_source_root(source_root: Path | None) -> str | None:
     return path.relative_to(REPO_ROOT).as_posix() if path.is_relative_to(REPO_ROOT) else str(path)
 
 
+_NOT_CODE = ("__pycache__", ".ipynb_checkpoints", "autograder/source/", "autograder/exchange/")
+
+
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A digest of everything else that decides a score: the course library (the simulator, its
+    model weights, the data) and the grader's own code, plus a fingerprint of the grading key
+    (never the key). A simulator change, a `git pull` or a worker with another key or checkout
+    changes it."""
+    digest = hashlib.sha256()
+    for top in (REPO_ROOT / "course", REPO_ROOT / "autograder"):
+        for path in sorted(p for p in top.rglob("*") if p.is_file()):
+            rel = path.relative_to(REPO_ROOT).as_posix()
+            if any(part in rel for part in _NOT_CODE):
+                continue
+            digest.update(rel.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    digest.update(grading_seed.grading_seed("key-fingerprint", "cohort").to_bytes(8, "big"))
+    return digest.hexdigest()
+
+
 def grading_key(module: str, source_root: Path | None) -> str:
-    """A digest of the module's instructor folder: tests or points changed means regrade all."""
+    """A digest of the module's instructor folder and of ``code_digest()``: tests, points, the
+    simulator or the grader changed means regrade all."""
     folder = source_dir(module, source_root)
-    digest = hashlib.sha256(module.encode())
+    digest = hashlib.sha256(module.encode() + code_digest().encode())
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         rel = path.relative_to(folder).as_posix()
         if "__pycache__" in rel or ".ipynb_checkpoints" in rel:
