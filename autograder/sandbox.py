@@ -247,6 +247,19 @@ def readable_roots() -> list[Path]:
     return kept
 
 
+def _shadowed(writable: list[str], roots: list[Path]) -> list[str]:
+    """Folders of the host checkout that lie inside a folder the kernel may write (a CI clone
+    under /tmp): touching them is reaching for the checkout, not using scratch space."""
+    found = set()
+    for folder in writable:
+        base = Path(folder)
+        for root in roots:
+            if root != base and root.is_relative_to(base):
+                top = base / root.relative_to(base).parts[0]
+                found.add(str(top).rstrip("/") + "/")
+    return sorted(found)
+
+
 def kernel_env(python: str) -> dict[str, str]:
     """The whole environment of a graded kernel: nothing inherited from the grader."""
     bin_dir = str(Path(python).parent)
@@ -359,6 +372,7 @@ class SandboxKernelManager(AsyncKernelManager):
         stdlib = Path(sysconfig.get_paths()["stdlib"])
         return {
             "rw": [w.rstrip("/") + "/" for w in writable],
+            "shadow": _shadowed(writable, readable_roots()),
             "ro": list(SYSTEM_READ),
             "roots": [str(r).rstrip("/") + "/" for r in readable_roots()],
             "stdlib": sorted({f"{stdlib}/", f"{stdlib.resolve()}/"}),
@@ -408,6 +422,11 @@ class SandboxKernelManager(AsyncKernelManager):
                 args += ["--ro-bind", f"/{link}", f"/{link}"]
         # The private /tmp first: a checkout or venv under /tmp (a CI clone) is bound on top.
         args += ["--perms", "1777", "--size", str(TMP_SIZE), "--tmpfs", "/tmp"]
+        # The checkout's own folders under /tmp get a small tmpfs of their own, made read-only
+        # below: writing "into the repository" must fail there as it does anywhere else.
+        shadow = _shadowed(["/tmp"], readable_roots())
+        for folder in shadow:
+            args += ["--perms", "0755", "--size", str(1024**2), "--tmpfs", folder.rstrip("/")]
         for root in readable_roots():
             args += [*_dirs_for(root), "--ro-bind", str(root), str(root)]
         args += ["--proc", "/proc", "--dev", "/dev"]
@@ -425,6 +444,8 @@ class SandboxKernelManager(AsyncKernelManager):
         args += [*_dirs_for(self.run_dir), "--bind", str(self.run_dir), str(self.run_dir)]
         # Everything not mounted above (the folders bwrap made on its own root) is read-only:
         # the kernel writes only to its size-limited home and /tmp.
+        for folder in shadow:
+            args += ["--remount-ro", folder.rstrip("/")]
         args += ["--remount-ro", "/", "--chdir", INSIDE_WORK, "--clearenv"]
         for key, value in kernel_env(python).items():
             args += ["--setenv", key, value]
