@@ -215,11 +215,7 @@ class TraceStore:
         for key in ("response_text", "error_message"):
             if row[key] is not None:
                 row[key] = redact_text(row[key], secrets)
-        columns = ", ".join(row)
-        marks = ", ".join("?" for _ in row)
-        with self._lock:
-            self._db.execute(f"INSERT INTO calls ({columns}) VALUES ({marks})", tuple(row.values()))
-            self._db.commit()
+        self._insert("calls", row)
 
     def write_tool_call(self, record: ToolCallRecord) -> None:
         """One tool call, redacted like every other text the store keeps."""
@@ -230,12 +226,14 @@ class TraceStore:
         if row["result_text"] is not None:
             row["result_text"] = redact_text(row["result_text"], secrets)
         row["replayed"] = int(row["replayed"])
+        self._insert("tool_calls", row)
+
+    def _insert(self, table: str, row: dict[str, Any]) -> None:
         columns = ", ".join(row)
         marks = ", ".join("?" for _ in row)
         with self._lock:
-            self._db.execute(
-                f"INSERT INTO tool_calls ({columns}) VALUES ({marks})", tuple(row.values())
-            )
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+            self._db.execute(sql, tuple(row.values()))
             self._db.commit()
 
     def tool_calls(self, trajectory_id: str | None = None) -> pd.DataFrame:
