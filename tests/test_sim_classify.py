@@ -16,7 +16,7 @@ import jsonschema
 import pytest
 
 from course.sim import SimRequest, Simulator
-from course.sim.skills.prompt import LabelSpec, label_definitions, label_spec
+from course.sim.reading.prompt import LabelSpec, label_definitions, label_spec
 
 classifier = importlib.import_module("course.sim.skills.classify")
 

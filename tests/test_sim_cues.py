@@ -1,4 +1,4 @@
-"""Prompt techniques recognised by meaning (course/sim/skills/cues.py).
+"""Prompt techniques recognised by meaning (course/sim/reading/cues.py).
 
 Each technique is checked three ways: requests written in other words than the documented
 ones count; advice that carries no information about the technique, the opposite request and
@@ -13,8 +13,8 @@ import json
 import pytest
 
 from course.sim import SimRequest, Simulator
-from course.sim.skills import cues, finders
-from course.sim.skills.prompt import asks_for_json
+from course.sim.reading import cues, finders
+from course.sim.reading.prompt import asks_for_json
 
 # Written for this file; none is a documented wording.
 JSON_ASKS = [

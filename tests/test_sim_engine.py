@@ -12,7 +12,7 @@ import pytest
 from course.errors import ConfigurationError
 from course.models import catalog
 from course.sim import SimRequest, Simulator
-from course.sim.skills.prompt import label_spec
+from course.sim.reading.prompt import label_spec
 from course.tokens import count_tokens
 
 LABELS = ["billing", "shipping", "account", "technical"]

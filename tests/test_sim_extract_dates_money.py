@@ -12,7 +12,7 @@ import json
 import pytest
 
 from course.sim.engine import SimRequest, Simulator
-from course.sim.skills import finders, money
+from course.sim.reading import finders, money
 
 # --- amounts ---------------------------------------------------------------------------------
 
@@ -321,7 +321,7 @@ def test_the_finders_alone_get_every_field_right() -> None:
     """The evidence, before noise: with no error rate every message is read right."""
     import random
 
-    from course.sim.skills.extract import Filler
+    from course.sim.writing import Filler
 
     wrong = []
     for schema, text, expected in MESSAGES:

@@ -15,9 +15,9 @@ from pydantic import BaseModel, Field
 
 from course.models import catalog
 from course.sim import SimRequest, Simulator
-from course.sim.skills import money
-from course.sim.skills.extract import ABSENT, LIKELY, Filler
-from course.sim.skills.finders import flag, fuzzy_option, id_like, id_shape
+from course.sim.reading import money
+from course.sim.reading.finders import flag, fuzzy_option, id_like, id_shape
+from course.sim.writing import ABSENT, LIKELY, Filler
 
 
 class TicketFields(BaseModel):

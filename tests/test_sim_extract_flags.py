@@ -7,7 +7,7 @@ a done fact for a field about a done state, but is a yes for a field about what 
 
 import pytest
 
-from course.sim.skills import finders
+from course.sim.reading import finders
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import random
 import pytest
 
 from course.sim import feeling
-from course.sim.skills.prompt import LabelSpec
+from course.sim.reading.prompt import LabelSpec
 
 classify = importlib.import_module("course.sim.skills.classify")
 

@@ -19,8 +19,8 @@ import pytest
 from pydantic import BaseModel
 
 from course.sim import SimRequest, Simulator
-from course.sim.skills.facts import abstains
-from course.sim.skills.passages import STANDARD_ABSTENTION, qa_task
+from course.sim.reading.facts import abstains
+from course.sim.reading.passages import STANDARD_ABSTENTION, qa_task
 
 PREFIXES = [
     "ledger",

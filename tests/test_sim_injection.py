@@ -18,8 +18,8 @@ from pydantic import BaseModel
 
 from course.models import catalog
 from course.sim import SimRequest, Simulator
+from course.sim.behaviours import injection
 from course.sim.server import serve_in_thread
-from course.sim.skills import injection
 
 LABELS = ["billing", "shipping", "account", "technical"]
 VOCAB = {

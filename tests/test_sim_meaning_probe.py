@@ -20,7 +20,7 @@ import jsonschema
 import pytest
 
 from course.sim import SimRequest, Simulator
-from course.sim.skills.prompt import label_spec
+from course.sim.reading.prompt import label_spec
 
 SETS: dict[str, dict] = {
     "urgency": {

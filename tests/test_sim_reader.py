@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from course.sim import reader
-from course.sim.skills.prompt import LabelSpec
+from course.sim.reading.prompt import LabelSpec
 
 classify = importlib.import_module("course.sim.skills.classify")
 

@@ -17,7 +17,7 @@ from course.llm import Client
 from course.llm.structured import repair_messages
 from course.llm.types import Message
 from course.sim import FaultPlan, SimRequest, Simulator
-from course.sim.skills.redo import asks_to_redo, redo_view
+from course.sim.reading.redo import asks_to_redo, redo_view
 
 
 class TicketFields(BaseModel):

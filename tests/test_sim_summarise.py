@@ -13,9 +13,9 @@ import re
 import pytest
 
 from course.sim import SimRequest, Simulator
-from course.sim.skills import finders
+from course.sim.reading import finders
+from course.sim.reading.text import prose_sentences
 from course.sim.skills.summarise import length_of, material
-from course.sim.skills.text import prose_sentences
 
 PRODUCTS = ["Nimbus Router X2", "Zephyr Laptop 14", "Aurora Headset", "Vega Camera Z5"]
 PROBLEMS = [("reboots", "firmware"), ("overheats", "system"), ("disconnects", "security")]

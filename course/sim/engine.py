@@ -28,9 +28,9 @@ from course.sim.faults import (
     SimTimeout,
     break_json,
 )
+from course.sim.reading.prompt import text_of
 from course.sim.skills import Context, answer
 from course.sim.skills.base import DEFAULT_KNOBS, seeded
-from course.sim.skills.prompt import text_of
 from course.tokens import count_tokens
 
 _PIECE = re.compile(r"\w+|[^\w\s]", re.UNICODE)  # the same pieces course.tokens counts

@@ -1,60 +1,60 @@
-"""The simulator's skills, and the rule that picks one from what the request contains.
+"""The simulator's skills, and the ordered table that picks one from what the request contains.
 
-Order matters and is documented: a repair turn ("your reply was invalid, try again") is first
-turned back into the task it repairs (redo.py); then tools if any are offered; a judging task
-(an output to grade against a rubric or reference); a question over supplied passages; JSON
-extraction if JSON is asked for (response_format or the prompt); classification if the prompt
-states a label set; a closed-book question (no passages, but marked as a question or framed
-as question answering); a summary if the instructions ask for one; else a plain labelled
-reply. Prompt injection is not a skill but a behaviour each text skill may show (injection.py).
+Each skill is a module here with `respond(ctx) -> Reply | None` (base.Skill): its reply, or
+None when the request is not its job. `answer` walks SKILLS in order and the first reply wins.
+Parsing the prompt lives in course/sim/reading/, writing JSON in course/sim/writing.py, and
+behaviours a text skill may show besides its task (obeying an injection) in course/sim/behaviours/.
+
+Order matters and is documented (docs/SIMULATOR.md, "Skills"); SKILLS is that list:
+0. a repair turn ("your reply was invalid, try again") is first turned back into the task it
+   repairs (reading/redo.py), so the table runs on that task and the reply is tagged "redo";
+1. tools, if any are offered: a request with tools is an agent step, and the tools skill
+   itself falls back to a text answer when no tool fits;
+2. judge, a judging task (an output to grade against a rubric or reference): such a prompt
+   also holds a question, passages or a JSON format, which must not send it to QA or extract;
+3. answer, a question over supplied passages: before extract, because grounded answering
+   writes the JSON itself when JSON is asked for;
+4. extract, if JSON is asked for (response_format, the prompt, or the correction): before
+   classify, because a stated label set becomes an enum field of the JSON;
+5. classify, if the prompt states a label set;
+6. answer, closed-book: a question without passages, marked as one or framed as QA;
+7. summarise, if the instructions ask for a summary;
+8. plain, a labelled reply: it answers every request, so it comes last.
+The QA task is parsed once for both answer entries (Context.memo).
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-from course.sim.skills.base import Context, Reply
-from course.sim.skills.classify import classify
-from course.sim.skills.extract import extract, wants_json
-from course.sim.skills.grounded import grounded
-from course.sim.skills.judge import judge, wants_judgement
-from course.sim.skills.passages import qa_task
-from course.sim.skills.plain import plain
-from course.sim.skills.redo import redo_view
-from course.sim.skills.summarise import summarise, wants_summary
-from course.sim.skills.tools import tools
+from course.sim.reading.redo import redo_view
+from course.sim.skills import classify, extract, grounded, judge, plain, summarise, tools
+from course.sim.skills.base import Context, Reply, Skill
 
-__all__ = ["Context", "Reply", "answer"]
+__all__ = ["SKILLS", "Context", "Reply", "Skill", "answer"]
+
+SKILLS: tuple[tuple[str, Skill], ...] = (
+    ("tools", tools.respond),
+    ("judge", judge.respond),
+    ("answer", grounded.respond_from_passages),
+    ("extract", extract.respond),
+    ("classify", classify.respond),
+    ("answer", grounded.respond_closed_book),
+    ("summarise", summarise.respond),
+    ("plain", plain.respond),
+)
 
 
 def answer(ctx: Context) -> tuple[str, Reply]:
-    """(skill name, reply) for the request in `ctx`."""
+    """(skill name, reply) for the request in `ctx`: the first entry of SKILLS that replies."""
     redo = redo_view(ctx.request.messages)
     if redo is not None:
         request = dataclasses.replace(ctx.request, messages=redo.messages)
         ctx = dataclasses.replace(ctx, request=request, redo=redo)
-    skill, reply = _pick(ctx)
-    if redo is not None:
-        reply.behaviours.insert(0, "redo")
-    return skill, reply
-
-
-def _pick(ctx: Context) -> tuple[str, Reply]:
-    messages = ctx.request.messages
-    if ctx.request.tools:
-        return "tools", tools(ctx)
-    if wants_judgement(messages):
-        return "judge", judge(ctx)
-    task = qa_task(messages)
-    if task is not None and task.passages:
-        return "answer", grounded(ctx, task)
-    if wants_json(ctx):
-        return "extract", extract(ctx)
-    reply = classify(ctx)
-    if reply is not None:
-        return "classify", reply
-    if task is not None:
-        return "answer", grounded(ctx, task)
-    if wants_summary(messages):
-        return "summarise", summarise(ctx)
-    return "plain", plain(ctx)
+    for name, respond in SKILLS:
+        reply = respond(ctx)
+        if reply is not None:
+            if redo is not None:
+                reply.behaviours.insert(0, "redo")
+            return name, reply
+    raise AssertionError("plain replies to every request")  # pragma: no cover

@@ -1,15 +1,21 @@
-"""What every skill receives and returns, so the engine can treat them alike."""
+"""What every skill receives and returns, so the engine can treat them alike.
+
+A skill is a module in this package with `respond(ctx: Context) -> Reply | None` (the Skill
+protocol): the reply, or None when the request is not its job, so the next entry of the
+dispatch table in __init__.py gets it.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from course.sim.engine import SimRequest
-    from course.sim.skills.redo import Redo
+    from course.sim.reading.redo import Redo
 
 # Used only when a sim model in a COURSE_MODELS_FILE leaves a knob out (close to sim-small).
 DEFAULT_KNOBS = {
@@ -47,7 +53,7 @@ class Context:
     random draws of another (which words the extraction garbles).
 
     `redo` is set when the last user turn asks to redo the previous answer (a repair turn,
-    see redo.py): `request.messages` then end at the task being redone, and `redo` keeps the
+    see reading/redo.py): `request.messages` then end at the task being redone, and `redo` keeps the
     correction (and any schema it carried).
     """
 
@@ -56,6 +62,14 @@ class Context:
     rng: random.Random
     seed: str = ""
     redo: Redo | None = None
+    _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def memo(self, name: str, compute: Callable[[], Any]) -> Any:
+        """`compute()`, worked out once per request: a reading several skills ask for (the QA
+        task is parsed once for the two question-answering entries of the dispatch table)."""
+        if name not in self._memo:
+            self._memo[name] = compute()
+        return self._memo[name]
 
     def knob(self, name: str) -> float:
         return float(self.knobs.get(name, DEFAULT_KNOBS[name]))
@@ -81,3 +95,9 @@ class Reply:
     content: str | None = None
     tool_calls: list[dict] = field(default_factory=list)
     behaviours: list[str] = field(default_factory=list)
+
+
+class Skill(Protocol):
+    """A skill's entry point: its reply to the request, or None when the request is not its job."""
+
+    def __call__(self, ctx: Context) -> Reply | None: ...

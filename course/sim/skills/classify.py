@@ -35,7 +35,7 @@ Two separate things decide the answer, and a learner can see both (`Decision`):
    (a clear input rarely flips, a borderline one often), and `heat` = 1 + 0.5 x temperature.
    Capped at 0.95.
 
-A prompt injection in the input that the simulator obeys (injection.py) overrides both.
+A prompt injection in the input that the simulator obeys (behaviours/injection.py) overrides both.
 """
 
 from __future__ import annotations
@@ -52,10 +52,10 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from course.sim import feeling, meaning, reader
-from course.sim.skills import injection
+from course.sim.behaviours import injection
+from course.sim.reading.prompt import LabelSpec, classification_input, label_spec
+from course.sim.reading.text import content_lemmas, content_tokens, identifier_words
 from course.sim.skills.base import Context, Reply
-from course.sim.skills.prompt import LabelSpec, classification_input, label_spec
-from course.sim.skills.text import content_lemmas, content_tokens, identifier_words
 
 _MAX_ERROR = 0.95
 EXAMPLE_WEIGHT = 0.5  # an example's lemmas count half: they carry incidental words too
@@ -563,3 +563,8 @@ def classify(ctx: Context) -> Reply | None:
         text, spec, ctx.knob("base_error_rate"), ctx.request.temperature, ctx.rng, deep=deep
     )
     return Reply(content=decision.label)
+
+
+def respond(ctx: Context) -> Reply | None:
+    """The skill's entry (base.Skill): a prompt that states a label set."""
+    return classify(ctx)

@@ -27,7 +27,7 @@ The mechanism, in the order it runs (docs/SIMULATOR.md has the numbers):
    from any passage, or, with no passages, a made-up one. That is a hallucination, and the
    reply says so in its behaviours ("fabricated"); it can be right by luck.
 Citations ([label] after each sentence) are added when the instructions ask for them.
-Before all this, an order planted in a passage (indirect injection, injection.py) may be
+Before all this, an order planted in a passage (indirect injection, behaviours/injection.py) may be
 obeyed: the answer is then what the order demands, with the behaviour "injected".
 """
 
@@ -39,11 +39,12 @@ import re
 from dataclasses import dataclass
 
 from course.sim import meaning
-from course.sim.skills import facts, injection
+from course.sim.behaviours import injection
+from course.sim.reading import facts
+from course.sim.reading.passages import QATask, qa_task
+from course.sim.reading.text import STOPWORDS, identifier_words, prose_sentences, stem, words
 from course.sim.skills.base import Context, Reply
-from course.sim.skills.extract import Filler, dump_json, prompt_schema, wants_json
-from course.sim.skills.passages import QATask
-from course.sim.skills.text import STOPWORDS, identifier_words, prose_sentences, stem, words
+from course.sim.writing import Filler, dump_json, prompt_schema, wants_json
 
 FOUND_THRESHOLD = 0.5  # share of the question's weight the best sentence must cover
 CONTEXT_WEIGHT = 0.3  # a question word elsewhere in the passage, for ranking
@@ -453,3 +454,20 @@ def grounded(ctx: Context, task: QATask) -> Reply:
         outcome = decide(ctx, task)
     text = as_json(ctx, task, outcome) if wants_json(ctx) else render(task, outcome)
     return Reply(content=text, behaviours=[outcome.behaviour] if outcome.behaviour else [])
+
+
+def task_of(ctx: Context) -> QATask | None:
+    """The request's QA task (reading/passages.qa_task), parsed once per request."""
+    return ctx.memo("qa_task", lambda: qa_task(ctx.request.messages))
+
+
+def respond_from_passages(ctx: Context) -> Reply | None:
+    """An entry (base.Skill): a question over supplied passages."""
+    task = task_of(ctx)
+    return grounded(ctx, task) if task is not None and task.passages else None
+
+
+def respond_closed_book(ctx: Context) -> Reply | None:
+    """An entry (base.Skill): a question without passages, marked or framed as QA."""
+    task = task_of(ctx)
+    return grounded(ctx, task) if task is not None and not task.passages else None

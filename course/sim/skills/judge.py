@@ -39,12 +39,12 @@ from functools import lru_cache
 import numpy as np
 
 from course.sim import meaning
-from course.sim.skills import facts
+from course.sim.reading import facts
+from course.sim.reading.passages import Passage, split_passages, tagged_passages
+from course.sim.reading.prompt import last_user_text, system_text
+from course.sim.reading.text import STOPWORDS, identifier_words, prose_sentences
 from course.sim.skills.base import Context, Reply
-from course.sim.skills.extract import Filler, dump_json
-from course.sim.skills.passages import Passage, split_passages, tagged_passages
-from course.sim.skills.prompt import last_user_text, system_text
-from course.sim.skills.text import STOPWORDS, identifier_words, prose_sentences
+from course.sim.writing import Filler, dump_json
 
 STRICT_FLOOR = 0.4
 STRICT_STEP = 0.3
@@ -494,3 +494,8 @@ def judge(ctx: Context) -> Reply:
     passed, reason, flipped = verdict(ctx, found)
     content = _render(ctx, found, passed, reason)
     return Reply(content=content, behaviours=["flipped"] if flipped else [])
+
+
+def respond(ctx: Context) -> Reply | None:
+    """The skill's entry (base.Skill): a judging task (wants_judgement)."""
+    return judge(ctx) if wants_judgement(ctx.request.messages) else None

@@ -6,10 +6,10 @@ reply knows the prompt did not ask for anything the simulator can do (see docs/S
 
 from __future__ import annotations
 
-from course.sim.skills import injection
+from course.sim.behaviours import injection
+from course.sim.reading.prompt import last_user_text
+from course.sim.reading.text import first_words
 from course.sim.skills.base import Context, Reply
-from course.sim.skills.prompt import last_user_text
-from course.sim.skills.text import first_words
 
 
 def plain(ctx: Context) -> Reply:
@@ -23,3 +23,8 @@ def plain(ctx: Context) -> Reply:
         return Reply(content=text, behaviours=["injected"])
     question = first_words(last_user_text(ctx.request.messages), 12) or "(nothing)"
     return Reply(content=f"[{ctx.request.model}] I am the course simulator. You asked: {question}")
+
+
+def respond(ctx: Context) -> Reply | None:
+    """The skill's entry (base.Skill): every request, so it ends the dispatch table."""
+    return plain(ctx)

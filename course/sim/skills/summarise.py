@@ -32,10 +32,11 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from course.sim.skills import cues, finders, injection
+from course.sim.behaviours import injection
+from course.sim.reading import cues, finders
+from course.sim.reading.prompt import delimited_spans, instructions_text, last_user_text, payload
+from course.sim.reading.text import letter_tokens, prose_sentences, stem, words
 from course.sim.skills.base import Context, Reply
-from course.sim.skills.prompt import delimited_spans, instructions_text, last_user_text, payload
-from course.sim.skills.text import letter_tokens, prose_sentences, stem, words
 
 _NUMBER_WORDS = {"one": 1, "a": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _NUMBER_WORDS |= {"una": 1, "dos": 2, "tres": 3, "einem": 1, "zwei": 2, "drei": 3}
@@ -301,3 +302,8 @@ def summarise(ctx: Context) -> Reply:
         miss = min(1.0, (1 - ctx.knob("pii_mask_rate")) * ctx.heat)
         text = mask_pii(text, 1 - miss, ctx.rng)
     return Reply(content=text.strip())
+
+
+def respond(ctx: Context) -> Reply | None:
+    """The skill's entry (base.Skill): instructions that ask for a summary."""
+    return summarise(ctx) if wants_summary(ctx.request.messages) else None

@@ -45,12 +45,12 @@ import numpy as np
 import simplemma
 
 from course.sim import meaning
-from course.sim.skills import finders, money
+from course.sim.reading import finders, money
+from course.sim.reading.prompt import last_user_index, last_user_text, payload, text_of
+from course.sim.reading.text import STOPWORDS, first_words, identifier_words, words
 from course.sim.skills.base import Context, Reply, seeded
-from course.sim.skills.extract import Filler, garble
 from course.sim.skills.plain import plain
-from course.sim.skills.prompt import last_user_index, last_user_text, payload, text_of
-from course.sim.skills.text import STOPWORDS, first_words, identifier_words, words
+from course.sim.writing import Filler, garble
 
 # What a request that needs no tool sounds like: compared by meaning, sentence by sentence.
 NO_TOOL_PHRASINGS = (
@@ -563,3 +563,8 @@ def _call(ctx: Context, function: dict, part: str, messages: list[dict]) -> dict
         "type": "function",
         "function": {"name": function.get("name", ""), "arguments": json.dumps(arguments)},
     }
+
+
+def respond(ctx: Context) -> Reply | None:
+    """The skill's entry (base.Skill): any request that offers tools."""
+    return tools(ctx) if ctx.request.tools else None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from course.sim.skills.text import STOPWORDS, stem, words
+from course.sim.reading.text import STOPWORDS, stem, words
 
 # A token with letters and digits ("NW-4107", "lh-4186", "p99", "v2", "doc-0123#p4") or a
 # dotted version ("4.12.0"): matched as a whole string, never as a number.

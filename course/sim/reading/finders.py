@@ -10,8 +10,8 @@ import re
 from datetime import date
 from difflib import SequenceMatcher
 
-from course.sim.skills import lexicon
-from course.sim.skills.text import (
+from course.sim.reading import lexicon
+from course.sim.reading.text import (
     STOPWORDS,
     identifier_words,
     letter_tokens,
@@ -275,7 +275,7 @@ def _nearest_first(found: list[re.Match[str]], anchors: list[tuple[int, int]]) -
 def _counts(text: str) -> list[tuple[tuple[int, int], float]]:
     """Numbers that can count something: digits and number words ("twelve", "a single"), not
     parts of e-mails, phones, URLs, dates or amounts of money ("$12.99" is a price)."""
-    from course.sim.skills import money  # money has no dependency on this module
+    from course.sim.reading import money  # money has no dependency on this module
 
     blocked = _blocked_spans(text) + [(m.start, m.end) for m in money.mentions(text)]
     found = [

@@ -26,8 +26,8 @@ import json
 import re
 from dataclasses import dataclass
 
-from course.sim.skills.prompt import text_of
-from course.sim.skills.text import stem, words
+from course.sim.reading.prompt import text_of
+from course.sim.reading.text import stem, words
 
 REDO_FACTOR = 0.5  # malformed_json_rate is multiplied by this on a redo
 

@@ -48,14 +48,17 @@ import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from course.sim import meaning
-from course.sim.skills import lexicon
-from course.sim.skills.base import Context
-from course.sim.skills.prompt import delimited_spans, last_user_text, system_text
-from course.sim.skills.text import STOPWORDS, letter_tokens, stem
+from course.sim.reading import lexicon
+from course.sim.reading.prompt import delimited_spans, last_user_text, system_text
+from course.sim.reading.text import STOPWORDS, letter_tokens, stem
+
+if TYPE_CHECKING:
+    from course.sim.skills.base import Context  # a skill's context: annotations only
 
 _MAX_P = 0.95
 DELIMITED_FACTOR = 0.5

@@ -10,7 +10,7 @@ docs/SIMULATOR.md, and nothing else in the simulator knows a synonym.
 
 from __future__ import annotations
 
-from course.sim.skills.text import letter_tokens, stem
+from course.sim.reading.text import letter_tokens, stem
 
 # Each group: words and phrases in English, Spanish, German and French.
 GROUPS: dict[str, tuple[str, ...]] = {

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from course.sim.skills.text import words
+from course.sim.reading.text import words
 
 # An input line in a few-shot block ("Text: ...") and the answer line after it ("Label: ...").
 _INPUT_MARK = r"(?:text|input|example|message|review|ticket|email|query|q|sentence|tweet|comment)"
@@ -1160,7 +1160,7 @@ def asks_for_json(messages: list[dict]) -> bool:
     instructions minus delimited data)."""
     if _JSON_ASK.search(system_text(messages) + "\n" + last_user_text(messages)):
         return True
-    from course.sim.skills import cues  # local: cues loads the embedding model on first use
+    from course.sim.reading import cues  # local: cues loads the embedding model on first use
 
     return cues.asks_for_json_output(instructions_text(messages))
 

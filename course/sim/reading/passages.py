@@ -29,8 +29,8 @@ from functools import lru_cache
 import numpy as np
 
 from course.sim import meaning
-from course.sim.skills import cues
-from course.sim.skills.prompt import last_user_text, system_text, undelimited
+from course.sim.reading import cues
+from course.sim.reading.prompt import last_user_text, system_text, undelimited
 
 STANDARD_ABSTENTION = "I don't know based on the provided context."
 

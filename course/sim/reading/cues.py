@@ -44,7 +44,7 @@ from functools import lru_cache
 import numpy as np
 
 from course.sim import meaning
-from course.sim.skills import finders
+from course.sim.reading import finders
 
 # (2) Instruction shape: an imperative verb first (after "please", "and", "then", "also" or a
 # bullet), an address to the model, a requirement, or a "Format:" / "Output:" header.
