@@ -1,6 +1,6 @@
 """Log every call to SQLite; read it back with pandas; plot it."""
 
-from course.tracing.analysis import call_latency, final_attempts, summarize
+from course.tracing.analysis import call_latency, final_attempts, per_call, summarize
 from course.tracing.plots import plot_cost, plot_latency
 from course.tracing.redact import redact, redact_text
 from course.tracing.store import ToolCallRecord, TraceRecord, TraceStore, default_store
@@ -12,6 +12,7 @@ __all__ = [
     "call_latency",
     "default_store",
     "final_attempts",
+    "per_call",
     "plot_cost",
     "plot_latency",
     "redact",

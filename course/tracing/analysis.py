@@ -108,3 +108,25 @@ def summarize(attempts: pd.DataFrame, by: str = "feature") -> pd.DataFrame:
             "p95_latency_s": float(latency.quantile(0.95)),
         }
     return pd.DataFrame.from_dict(rows, orient="index")[SUMMARY_COLUMNS].rename_axis(by)
+
+
+def per_call(attempts: pd.DataFrame) -> pd.DataFrame:
+    """One row per call, in the order the calls started: how many tries it took and how long.
+
+    Columns: `attempts` (every try: retries and the repair turn), `billed` (tries the provider
+    answered, so charged for; a second one is a repair turn) and `latency_s` (what the user
+    waited: every attempt plus the backoff waits between them, as in `call_latency`).
+    """
+    columns = ["attempts", "billed", "latency_s"]
+    if attempts.empty:
+        return pd.DataFrame(columns=columns, index=pd.Index([], name="call_id"))
+    calls = attempts.groupby("call_id", sort=False)
+    table = pd.DataFrame(
+        {
+            "first": calls["id"].min(),
+            "attempts": calls["id"].size(),
+            "billed": calls["status"].agg(lambda status: int((status == "ok").sum())),
+            "latency_s": call_latency(attempts),
+        }
+    )
+    return table.sort_values("first")[columns]
