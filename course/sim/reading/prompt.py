@@ -535,6 +535,8 @@ def _prose_sentence(sentence: str, known: tuple[str, ...]) -> tuple[tuple[str, s
             return name, match.group("def").strip()  # "other is everything else"
         match = _PROSE_IS.match(clause)
         if match and (name := accept(match.group("name"))) and (known or " " not in name):
+            if _PRONOUN_ONLY.match(match.group("def")):
+                return None  # "that is x": what "that" points at is in another clause
             return name, match.group("def").strip()
         if ": " in clause:  # "Tag the review: say 'pos' if ..."
             return read(clause.split(": ", 1)[1])
@@ -551,6 +553,10 @@ def _prose_sentence(sentence: str, known: tuple[str, ...]) -> tuple[tuple[str, s
         if not match or re.match(rf"{_SAY}\s", clause, re.I):
             return None
         subject = match.group("def")
+        pointed = _POINTED.search(subject)
+        if pointed and (name := accept(match.group("name"))) and (known or " " not in name):
+            # "If someone ..., or ..., that is x": the pronoun points back at the clause
+            return name, _CONDITION.sub("", subject[: pointed.start()]).strip()
         if not known and (
             re.search(r"\b(?:when|if|whenever|for|whether)\b", subject, re.I)
             or re.search(r"\b(?:it|this|that|they|he|she|there|what)$", subject, re.I)
@@ -566,6 +572,9 @@ def _prose_sentence(sentence: str, known: tuple[str, ...]) -> tuple[tuple[str, s
         name = accept(match.group("name"))
         return (name, match.group("def").strip()) if name and (known or " " not in name) else None
 
+    stated = _IS_NAME_COLON.match(sentence)  # "Most comments are safe: questions, chat"
+    if stated and (name := accept(stated.group("name"))) and " " not in name:
+        return ((name, stated.group("def").strip()),)
     fallback = _PROSE_ELSE.match(sentence)  # "Otherwise, neutral": before the comma split
     if fallback and (name := accept(fallback.group("name"))):
         return ((name, "anything else"),)
@@ -650,6 +659,33 @@ def _bare_ifs(sentence: str, accept: Callable[[str], str | None]) -> list[tuple[
         else:
             return []
     return pairs if len(pairs) >= 2 else []
+
+
+# "..., that is x" / "..., then it's x": a pronoun that points back at the clause before it.
+_POINTED = re.compile(r",\s*(?:that|this|it|then|then\s+it)(?:'s)?$", re.I)
+_PRONOUN_ONLY = re.compile(r"^\s*(?:that|this|it|then|they|these|those)\s*$", re.I)
+_CONDITION = re.compile(r"^\s*(?:if|when|whenever|where)\s+", re.I)
+# "<things> are <name>: <definition>" - a one-word name right before a colon and its gloss.
+_IS_NAME_COLON = re.compile(
+    rf"^(?!{_SAY}\s)[^:]{{2,60}}?\s+(?:is|are)\s+{_NAME}\s*:\s*(?P<def>\S.+)$", re.I
+)
+# "<noun> are a (x, y), b (z) and c (w)": a list whose items carry definitions in brackets.
+_PAREN_LEAD = re.compile(r"(?:\b(?:are|is|include|includes)\b|:)\s+(?=[`'\"*]?[^\W\d])", re.I)
+
+
+@lru_cache(maxsize=4096)
+def _paren_list(sentence: str) -> tuple[tuple[str, str], ...]:
+    """Items of a list of two or more "name (definition)" items after "are"/"is"/":" in one
+    sentence, every item a one-word name and all but at most one with a bracketed
+    definition: the brackets are what make it a label set rather than a list of things."""
+    for lead in _PAREN_LEAD.finditer(sentence):
+        rest = sentence[lead.end() :]
+        items = [(n, d) for n, d in _split_labelled(rest)]
+        if len(items) < 2 or any(" " in n or n.lower() in _NOT_NAMES for n, _ in items):
+            continue
+        if sum(1 for _, d in items if d) >= max(2, len(items) - 1):
+            return tuple(items)
+    return ()
 
 
 _QUANTIFIED = re.compile(r"^(?:one|every|each|some|all|no|any|two|three)\s+\S", re.I)
@@ -752,6 +788,12 @@ def _read_labels(text: str) -> tuple[list[str], dict[str, str]]:
         parallel = _parallel(tuple(_clauses("\n".join(kept))))
         if len(parallel) >= 2 and len(parallel) >= len(prose):
             prose = parallel
+    if not labels:
+        # "Our sections are sports (games, clubs), politics (elections) and health (...)".
+        for sentence in _PROSE_SENTENCE.split("\n".join(kept)):
+            bracketed = list(_paren_list(sentence.strip()))
+            if len(bracketed) >= 2 and len(bracketed) > len(prose):
+                prose = bracketed
     if labels or len(prose) >= 2:
         named = bool(labels)
         for name, definition in prose:

@@ -63,7 +63,7 @@ EXAMPLE_WEIGHT = 0.5  # an example's lemmas count half: they carry incidental wo
 WEIGHTS = {"sent": 1.0, "parts": 1.0, "align": 0.5, "lex": 0.12, "examples": 0.5, "valence": 0.8}
 # The second reader (MiniLM itself) is asked when the static margin is below DEEP_MARGIN
 # background sds; its z-scores then count DEEP_SHARE of the evidence.
-DEEP_MARGIN = 1.5
+DEEP_MARGIN = 3.0  # measured: 1.5 -> 3 helps bare names and prose, defined sets unchanged
 DEEP_SHARE = 0.5  # measured: 0.7 helped bare names a little and hurt defined sets more
 # A set is "about feeling" when its labels' valences spread this much (0 below, full at +0.4).
 VALENCE_SPREAD = 0.3
@@ -77,6 +77,7 @@ MARGIN_SCALE = 1.5  # margin (in background sds) at which the unsure part has fa
 ABSENCE_MIN = 0.45  # similarity to the absence phrasings for a label to be the absence label
 ABSENCE_GAP = 0.1  # ... and by how much it must beat every other label on that
 ABSENCE_FLOOR = 0.0  # the absence label's evidence is at least this
+ABSENCE_FEELING = 0.5  # a profile's closeness to "absence" shrinks by this x |its valence|
 GENERIC_DEFINITION = 0.6  # a definition this close to generic label talk says nothing
 
 # What an absence label looks like, described in general sentences (compared by meaning).
@@ -290,9 +291,16 @@ def _centred(texts: Sequence[str]) -> np.ndarray:
     return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-9)
 
 
-def _absence_index(texts: Sequence[str]) -> int | None:
+def _absence_index(texts: Sequence[str], valences: np.ndarray) -> int | None:
+    """The label whose profile reads like "nothing in particular", if one clearly does.
+
+    A static model puts "negative" near "neutral, no opinion" (strong words about nothing
+    specific); a label that stands for absence carries no feeling of its own, so each label's
+    closeness is discounted by how strongly it feels (`label_valences`, which counts a
+    definition only as far as it is made of feeling words): x (1 - ABSENCE_FEELING x |v|).
+    """
     grid = meaning.embed(list(texts)) @ meaning.embed(list(ABSENCE_PHRASINGS)).T
-    closeness = grid.max(axis=1)
+    closeness = grid.max(axis=1) * (1 - ABSENCE_FEELING * np.abs(valences))
     order = np.argsort(-closeness)
     top = int(order[0])
     runner = float(closeness[order[1]]) if len(order) > 1 else -1.0
@@ -374,8 +382,11 @@ def profile_of(spec: LabelSpec) -> _Profile:
         own = [text for text, example_label in spec.examples if example_label == label]
         examples.append(_centred(own) if own else None)
     parts = tuple(_centred(_parts(label, reading)) for label in labels)
-    absence = _absence_index(stated) if len(labels) > 1 else None
-    valences = label_valences(spec, absence)
+    felt = label_valences(spec, None)
+    absence = _absence_index(stated, felt) if len(labels) > 1 else None
+    valences = felt.copy()
+    if absence is not None:
+        valences[absence] = 0.0
     spread = float(valences.max() - valences.min()) if len(labels) else 0.0
     draft = _Profile(
         labels=labels,
@@ -425,6 +436,8 @@ class _Deep:
     examples: tuple[np.ndarray | None, ...]  # per label: (its few-shot examples, 384) or None
     mean: np.ndarray
     sd: np.ndarray
+    valence: np.ndarray  # the static profile's label valences (feeling is read the same way)
+    feeling: float
 
 
 _DEEP: OrderedDict[tuple, _Deep] = OrderedDict()
@@ -440,10 +453,15 @@ def _deep_raw(text: str, deep: _Deep) -> np.ndarray:
         examples[i] = float((deep.examples[i] @ vector).max())
     if with_examples:
         examples[with_examples] -= examples[with_examples].mean()
+    valence = np.zeros(len(sent), dtype=np.float32)
+    if deep.feeling > 0:
+        valence = -np.abs(feeling.valence(text) - deep.valence)
+        valence = deep.feeling * (valence - valence.mean())
     return (
         WEIGHTS["sent"] * (sent - sent.mean())
         + WEIGHTS["parts"] * (parts - parts.mean())
         + WEIGHTS["examples"] * examples
+        + WEIGHTS["valence"] * valence
     )
 
 
@@ -464,6 +482,8 @@ def _deep_of(spec: LabelSpec) -> _Deep:
         ),
         mean=np.zeros(len(labels)),
         sd=np.ones(len(labels)),
+        valence=profile_of(spec).valence,
+        feeling=profile_of(spec).feeling,
     )
     background = np.stack([_deep_raw(text, draft) for text in BACKGROUND])
     done = _Deep(
