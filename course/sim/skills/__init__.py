@@ -8,7 +8,11 @@ behaviours a text skill may show besides its task (obeying an injection) in cour
 Order matters and is documented (docs/SIMULATOR.md, "Skills"); SKILLS is that list:
 0. a repair turn ("your reply was invalid, try again") is first turned back into the task it
    repairs (reading/redo.py), so the table runs on that task and the reply is tagged "redo";
-1. tools, if any are offered: a request with tools is an agent step, and the tools skill
+1. agent, if tools are offered and they form a workflow (one tool's required identifier comes
+   from another tool) or the system prompt states rules about them: multi-step tool use that
+   reads the whole conversation (skills/agent.py); before `tools`, which reads only the last
+   user message and would otherwise take every such request;
+1b. tools, if any are offered: a request with tools is an agent step, and the tools skill
    itself falls back to a text answer when no tool fits;
 2. judge, a judging task (an output to grade against a rubric or reference): such a prompt
    also holds a question, passages or a JSON format, which must not send it to QA or extract;
@@ -28,12 +32,13 @@ from __future__ import annotations
 import dataclasses
 
 from course.sim.reading.redo import redo_view
-from course.sim.skills import classify, extract, grounded, judge, plain, summarise, tools
+from course.sim.skills import agent, classify, extract, grounded, judge, plain, summarise, tools
 from course.sim.skills.base import Context, Reply, Skill
 
 __all__ = ["SKILLS", "Context", "Reply", "Skill", "answer"]
 
 SKILLS: tuple[tuple[str, Skill], ...] = (
+    ("agent", agent.respond),
     ("tools", tools.respond),
     ("judge", judge.respond),
     ("answer", grounded.respond_from_passages),
