@@ -61,6 +61,8 @@ RATES = {
     "ignore_rule": 0.1,  # acts although a stated limit/window/state rule forbids it
 }
 LOOP_STICKY = 0.85
+VAGUE_MARGIN = 0.4  # a vague/missing description: the evidence margin counts this much
+VAGUE_FACTOR = 1.0  # ... and the wrong-tool chance is this multiple of the base rate (clear: 0.5)
 GOAL_THRESHOLD = 0.35  # below this no tool fits the user's goal: ask what they need
 MENTION = 0.45  # a sentence this close in meaning to a tool's profile mentions that tool
 _SOURCE_HINT = re.compile(
@@ -408,8 +410,10 @@ class Agent:
         best = order[0]
         margin = total[best] - (total[order[1]] if len(order) > 1 else -math.inf)
         described = all(single._info(f).clear for f in self.r.functions)
+        if not described:  # names alone: the model is less sure of what tells them apart
+            margin *= VAGUE_MARGIN
         closeness = math.exp(-margin / (single.MARGIN_PER_ERROR * self.base)) if self.base else 0
-        p = self.base * (0.5 if described else 1.0) * self.ctx.heat * closeness
+        p = self.base * (0.5 if described else VAGUE_FACTOR) * self.ctx.heat * closeness
         if len(order) > 1 and single._tier_shared_stream(self.ctx, "agent-tool").random() < p:
             self.behaviours.append("wrong_tool")
             best = order[1]
@@ -606,6 +610,7 @@ class Agent:
             self.ctx.request.messages[-1].get("role") == "tool"
         goal = self.goal_tool()
         if goal is None:
+            self.behaviours.append("no_tool_fits")
             return self.say(self.report(None, "I am not sure which of my tools fits your "
                                               "request. Could you say what you need?"))
         # A tool error just came back: handle it, or mishandle it.

@@ -1,0 +1,187 @@
+"""The simulator's multi-step tool use (course/sim/skills/agent.py) on the shop tasks: rates in
+the documented ranges on a fresh seed, every failure mode observable, every lever moving its
+mode the documented way (also in our own words), determinism, and no knowledge of the shop."""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from course.agents.shop import generate_tasks, run_task
+from course.llm import Client
+from course.sim import SimRequest, Simulator
+from course.sim.skills import agent as sim_agent
+
+SEED = 8128  # not a seed the rates were looked at with (benchmarks use 101-606)
+N = 24
+NO_POLICY = "You are a helpful customer support agent for an online shop. Use the tools."
+OWN_WORDS = """\
+You look after customers of a small online store; the date today is 2026-11-20.
+Always run verify_identity first, before any other tool.
+An item may be refunded up to 30 days after it was delivered and not later.
+Anything above 150 EUR must not be refunded by you: escalate it.
+Only an order that is still processing can be cancelled.
+Only an order that is still processing can have its address changed.
+"""
+
+
+@pytest.fixture(scope="module")
+def tags():
+    """The simulator's behaviour tags of each run (it says which mistake it made)."""
+    seen: set[str] = set()
+    original = sim_agent.Agent.next
+
+    def next_(self):
+        reply = original(self)
+        seen.update(reply.behaviours)
+        return reply
+
+    sim_agent.Agent.next = next_
+    yield seen
+    sim_agent.Agent.next = original
+
+
+def measure(tags, tier: str, seed: int = SEED, n: int = N, **lever) -> dict:
+    client = Client("sim", tier, traces=False, cache=False)
+    task_set = generate_tasks(seed, n)
+    solved, violated, modes = 0, 0, collections.Counter()
+    hard, easy = [], []
+    for task in task_set.tasks:
+        tags.clear()
+        _, outcome = run_task(client, task_set, task, **lever)
+        solved += outcome.success
+        violated += bool(outcome.violations)
+        modes.update(tags)
+        (hard if task.hard else easy).append(outcome.success)
+    return {"solve": solved / n, "violations": violated / n, "modes": modes,
+            "hard": sum(hard) / len(hard), "easy": sum(easy) / len(easy)}
+
+
+@pytest.fixture(scope="module")
+def default(tags):
+    return {tier: measure(tags, tier, n=36) for tier in ("sim-small", "sim-large")}
+
+
+def test_solve_rates_are_in_the_documented_ranges_and_large_beats_small(default):
+    small, large = default["sim-small"]["solve"], default["sim-large"]["solve"]
+    assert 0.5 <= large <= 0.9, large
+    assert 0.3 <= small <= 0.75, small
+    assert large > small
+    assert default["sim-large"]["hard"] <= default["sim-large"]["easy"] + 0.15
+
+
+def test_without_the_policy_in_the_prompt_violations_rise(tags, default):
+    bare = measure(tags, "sim-large", system=NO_POLICY)
+    assert bare["violations"] >= default["sim-large"]["violations"] + 0.2, bare
+    assert bare["solve"] < default["sim-large"]["solve"]
+
+
+def test_the_policy_in_other_words_also_works(tags):
+    own = measure(tags, "sim-large", system=OWN_WORDS)
+    bare = measure(tags, "sim-large", system=NO_POLICY)
+    assert own["solve"] >= 0.5 and own["violations"] <= bare["violations"] - 0.2, own
+
+
+def test_vague_tool_descriptions_lower_the_solve_rate_and_raise_argument_failures(tags, default):
+    """With "Helper." for every description the model cannot tell which tool lists an order's
+    items, so it asks or invents identifiers (on the shop the wrong-tool tag itself does not
+    rise: the tool names alone keep the goal tool apart; see docs/SIMULATOR.md)."""
+    vague = measure(tags, "sim-large", n=36, edit_tools=lambda tools: [
+        dataclasses.replace(t, description="Helper.") for t in tools])
+    assert vague["solve"] < default["sim-large"]["solve"] - 0.2, vague
+    assert vague["modes"]["hallucinated_argument"] > default["sim-large"]["modes"][
+        "hallucinated_argument"], vague
+
+
+def test_temperature_raises_the_failure_modes(tags, default):
+    hot = measure(tags, "sim-large", n=36, temperature=1.0)
+    cold = default["sim-large"]
+    assert sum(hot["modes"].values()) > sum(cold["modes"].values())
+
+
+def test_every_failure_mode_is_observable(tags):
+    seen = collections.Counter()
+    for seed in (11, 12, 13):
+        seen.update(measure(tags, "sim-small", seed=seed, n=24, temperature=1.0)["modes"])
+    for mode in ("wrong_tool", "stopped_early", "looped", "claimed_action"):
+        assert seen[mode] > 0, (mode, seen)
+    assert seen["wrong_argument"] + seen["hallucinated_argument"] > 0, seen
+    assert sum(seen[m] for m in ("error_retry", "error_give_up", "error_ignore")) > 0, seen
+
+
+def _tool(name, description, properties, required):
+    return {"type": "function", "function": {"name": name, "description": description,
+            "parameters": {"type": "object", "properties": properties, "required": required}}}
+
+
+def _desk(order_description: str) -> list[dict]:
+    order = {"type": "string", "description": order_description}
+    return [
+        _tool("lookup_ticket", "Open one support ticket: its status, the device and the notes.",
+              {"ticket_id": {"type": "string", "description": "a ticket such as TK-1234"}},
+              ["ticket_id"]),
+        _tool("replace_device", "Ship a replacement device for a ticket's order.",
+              {"order_ref": order, "ticket_id": {"type": "string",
+                                                 "description": "a ticket such as TK-1234"}},
+              ["order_ref", "ticket_id"]),
+        _tool("close_ticket", "Close a support ticket once it is resolved.",
+              {"ticket_id": {"type": "string", "description": "a ticket such as TK-1234"}},
+              ["ticket_id"]),
+    ]
+
+
+def _first_calls(tools, seeds, system="", model="sim-small"):
+    sim = Simulator()
+    out = []
+    for seed in seeds:
+        messages = ([{"role": "system", "content": system}] if system else []) + [
+            {"role": "user", "content": "My tablet from ticket TK-4821 is dead, please send a "
+                                        "replacement."}]
+        result = sim.complete(SimRequest(model, messages, tools=tools, seed=seed))
+        out.append(result)
+    return out
+
+
+def test_a_missing_identifier_is_asked_for_or_invented_and_saying_where_it_comes_from_helps():
+    vague = _first_calls(_desk("an order number such as OR-55012"), range(120))
+    sourced = _first_calls(_desk("the order number, as returned by lookup_ticket "
+                                 "(for example OR-55012)"), range(120))
+
+    def invented(results):
+        return sum(bool(r.tool_calls) and r.tool_calls[0]["function"]["name"] == "replace_device"
+                   for r in results)
+
+    assert invented(vague) > invented(sourced), (invented(vague), invented(sourced))
+    assert "hallucinated_argument" in {b for r in vague for b in r.behaviours}
+
+
+def test_a_stated_check_comes_first_in_our_own_words_too():
+    tools = _desk("an order number such as OR-55012")
+    system = "Before you replace anything, always open the ticket with lookup_ticket first."
+    firsts = [r.tool_calls[0]["function"]["name"] if r.tool_calls else None
+              for r in _first_calls(tools, range(40), system, "sim-large")]
+    assert firsts.count("lookup_ticket") >= 36, collections.Counter(firsts)
+
+
+def test_the_same_run_gives_the_same_trajectory():
+    client = Client("sim", "sim-small", traces=False, cache=False)
+    task_set = generate_tasks(SEED, 12)
+
+    def trace(task):
+        run, outcome = run_task(client, task_set, task)
+        return [(s.tool, json.dumps(s.arguments, sort_keys=True), s.text) for s in run.steps], \
+            outcome.success
+
+    assert [trace(t) for t in task_set.tasks] == [trace(t) for t in task_set.tasks]
+
+
+def test_the_simulator_knows_nothing_about_the_shop():
+    root = Path(__file__).resolve().parents[1] / "course" / "sim"
+    for path in root.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"(?:import|from)\s+course\.agents", text), path
