@@ -40,7 +40,9 @@ CASES = [pytest.param(p, "malformed_json", id=f"{p.stem}-unparseable") for p in 
 @pytest.mark.parametrize(("path", "fault"), CASES)
 def test_notebook_finishes_on_a_failing_provider(path: Path, fault, tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_HOME", str(tmp_path / "home"))
-    with serve_in_thread(FaultPlan(rates={fault: 1.0})) as server:
+    # A provider that is down and says so: 5xx replies carry Retry-After: 0, so the client's
+    # backoff waits (real seconds over HTTP) do not turn the test into minutes of sleeping.
+    with serve_in_thread(FaultPlan(rates={fault: 1.0}, server_retry_after_s=0.0)) as server:
         monkeypatch.setenv("COURSE_BASE_URL", server.base_url)
         result = run_notebook(path, {"provider": "openai", "model": "sim-small"}, tmp_path / "run")
         served = server.completions_received

@@ -6,7 +6,15 @@ import pytest
 from pydantic import BaseModel
 
 from course.errors import ConfigurationError
-from course.llm import Client, ProviderTimeout, ProviderUnreachable, RateLimited, RetryPolicy
+from course.llm import (
+    Client,
+    ProviderTimeout,
+    ProviderUnreachable,
+    RateLimited,
+    RetryPolicy,
+    ServerError,
+)
+from course.llm.events import AttemptRecorder
 from course.sim import FaultPlan
 from course.sim.server import serve_in_thread
 
@@ -95,6 +103,34 @@ def test_persistent_429_surfaces_rate_limited(monkeypatch):
         with pytest.raises(RateLimited) as caught:
             client.complete("hello")
     assert caught.value.retry_after_s == pytest.approx(0.01, abs=0.01)
+
+
+@pytest.mark.parametrize("retry_after_s", [None, 0.0, 0.3])
+def test_a_5xx_is_retried_and_its_retry_after_wins_over_the_backoff(monkeypatch, retry_after_s):
+    """A 503 may say when to come back, like a 429; without the header the backoff decides."""
+    script = ["server_error", "server_error", "server_error", "ok"]
+    plan = FaultPlan(script=script, server_retry_after_s=retry_after_s)
+    backoff = 5.0 if retry_after_s is not None else 0.05  # a header must cut a 5 s backoff
+    recorder = AttemptRecorder()
+    with serve_in_thread(faults=plan) as running:
+        client = http_client(
+            running.base_url,
+            monkeypatch,
+            retry=RetryPolicy(max_attempts=2, base_delay_s=backoff),
+            sinks=[recorder],
+        )
+        with pytest.raises(ServerError) as caught:  # two 5xx: the last one surfaces
+            client.complete("hello")
+        response = client.complete("hello again")  # a 5xx, then an answer
+    assert caught.value.retry_after_s == retry_after_s
+    assert response.attempts == 2
+    assert recorder.statuses() == ["error", "error", "error", "ok"]
+    waits = [event.backoff_s for event in recorder.events]
+    if retry_after_s is None:  # jittered backoff within [0, base] after a retried attempt
+        assert 0 <= waits[0] <= backoff and 0 <= waits[2] <= backoff
+    else:  # the header's wait after each retried attempt, not up to 5 s of backoff
+        assert waits[0] == waits[2] == retry_after_s
+    assert waits[1] == waits[3] == 0.0  # no wait after the last attempt or a success
 
 
 def test_timeout_over_http(monkeypatch):

@@ -47,9 +47,12 @@ class ProviderTimeout(TransientError):
 class ServerError(TransientError):
     """HTTP 5xx: the provider failed, not the request."""
 
-    def __init__(self, message: str, *, status: int = 500, hint: str = "") -> None:
+    def __init__(
+        self, message: str, *, status: int = 500, hint: str = "", retry_after_s: float | None = None
+    ) -> None:
         super().__init__(message, hint=hint)
         self.status = status
+        self.retry_after_s = retry_after_s
 
 
 class ProviderUnreachable(TransientError):

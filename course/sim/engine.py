@@ -314,7 +314,8 @@ class Simulator:
                 time.sleep(plan.hang_s)
             raise SimTimeout(plan.hang_s)
         if fault == "server_error":
-            raise SimServerError(seeded(key, call, "status").choice((500, 502, 503)))
+            status = seeded(key, call, "status").choice((500, 502, 503))
+            raise SimServerError(status, plan.server_retry_after_s)
 
     def _apply_content_fault(self, draft: _Answer, fault: str, rng: random.Random) -> None:
         """Damage an otherwise good answer; the call still "succeeds", which is the trap."""

@@ -61,9 +61,10 @@ class SimServerError(SimFault):
 
     kind = "server_error"
 
-    def __init__(self, status: int) -> None:
+    def __init__(self, status: int, retry_after_s: float | None = None) -> None:
         super().__init__(f"The server failed with HTTP {status} (simulated).")
         self.status = status
+        self.retry_after_s = retry_after_s
 
 
 def _valid_kinds_text() -> str:
@@ -83,6 +84,9 @@ class FaultPlan:
     script: list[str] = field(default_factory=list)
     seed: int = 0
     retry_after_s: float = 1.0
+    # When set, 5xx replies say when to come back too (as a 503 may): the client waits that long
+    # instead of its own backoff. A test of a provider that is down sets 0 to skip the waits.
+    server_retry_after_s: float | None = None
     spike_s: float = 8.0
     hang_s: float = 30.0
     _rng: random.Random = field(init=False, repr=False, compare=False)

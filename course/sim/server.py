@@ -42,6 +42,11 @@ from course.sim.wire import (
 MODEL_CREATED = 1_700_000_000  # a fixed timestamp keeps /v1/models output reproducible
 
 
+def _retry_after_headers(seconds: float) -> dict[str, str]:
+    """Retry-After in seconds, and OpenAI's retry-after-ms, which its SDK reads first."""
+    return {"Retry-After": f"{seconds:g}", "retry-after-ms": f"{seconds * 1000:.0f}"}
+
+
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -216,19 +221,13 @@ class _Handler(BaseHTTPRequestHandler):
         """The HTTP answer to a 429, 5xx or timeout fault."""
         simulator = self.server.simulator
         if isinstance(exc, SimRateLimit):
-            seconds = f"{exc.retry_after_s:g}"
-            status = self._error(
-                429,
-                str(exc),
-                "rate_limit_error",
-                "rate_limit_exceeded",
-                **{"Retry-After": seconds, "retry-after-ms": f"{exc.retry_after_s * 1000:.0f}"},
-            )
+            retry = _retry_after_headers(exc.retry_after_s)
+            status = self._error(429, str(exc), "rate_limit_error", "rate_limit_exceeded", **retry)
             return status, "fault=rate_limit"
         if isinstance(exc, SimServerError):
-            return self._error(exc.status, str(exc), "server_error", "server_error"), (
-                "fault=server_error"
-            )
+            retry = {} if exc.retry_after_s is None else _retry_after_headers(exc.retry_after_s)
+            status = self._error(exc.status, str(exc), "server_error", "server_error", **retry)
+            return status, "fault=server_error"
         assert isinstance(exc, SimTimeout)
         if not simulator.real_time:  # a real-time simulator already slept through the hang
             self.server.stopping.wait(exc.hang_s)

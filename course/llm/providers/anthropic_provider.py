@@ -159,5 +159,9 @@ class AnthropicProvider:
                 hint="Check COURSE_MODEL against course/models.toml.",
             )
         if status is not None and status >= 500:
-            return ServerError(f"HTTP {status} from Anthropic: {message}", status=status)
+            return ServerError(
+                f"HTTP {status} from Anthropic: {message}",
+                status=status,
+                retry_after_s=retry_after_seconds(exc.response.headers),
+            )
         return BadRequest(f"HTTP {status} from Anthropic: {message}")

@@ -136,5 +136,9 @@ class OpenAIProvider:
                 "(it usually ends in /v1).",
             )
         if status is not None and status >= 500:
-            return ServerError(f"HTTP {status} from {self.endpoint}: {message}", status=status)
+            return ServerError(
+                f"HTTP {status} from {self.endpoint}: {message}",
+                status=status,
+                retry_after_s=retry_after_seconds(exc.response.headers),
+            )
         return BadRequest(f"HTTP {status} from {self.endpoint}: {message}")

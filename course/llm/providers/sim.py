@@ -47,7 +47,9 @@ class SimProvider:
         except SimServerError as fault:
             raise with_elapsed(
                 ServerError(
-                    f"Simulated HTTP {fault.status} from the provider.", status=fault.status
+                    f"Simulated HTTP {fault.status} from the provider.",
+                    status=fault.status,
+                    retry_after_s=fault.retry_after_s,
                 ),
                 self._wait(0.05, timeout_s),
             ) from None
