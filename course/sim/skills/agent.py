@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -62,7 +61,7 @@ RATES = {
 }
 LOOP_STICKY = 0.85
 VAGUE_MARGIN = 0.4  # a vague/missing description: the evidence margin counts this much
-VAGUE_FACTOR = 1.0  # ... and the wrong-tool chance is this multiple of the base rate (clear: 0.5)
+CLEAR_FACTOR = 0.5  # clear descriptions halve the wrong-tool chance (vague ones keep it whole)
 GOAL_THRESHOLD = 0.35  # below this no tool fits the user's goal: ask what they need
 MENTION = 0.45  # a sentence this close in meaning to a tool's profile mentions that tool
 _SOURCE_HINT = re.compile(
@@ -413,7 +412,7 @@ class Agent:
         if not described:  # names alone: the model is less sure of what tells them apart
             margin *= VAGUE_MARGIN
         closeness = math.exp(-margin / (single.MARGIN_PER_ERROR * self.base)) if self.base else 0
-        p = self.base * (0.5 if described else VAGUE_FACTOR) * self.ctx.heat * closeness
+        p = self.base * (CLEAR_FACTOR if described else 1.0) * self.ctx.heat * closeness
         if len(order) > 1 and single._tier_shared_stream(self.ctx, "agent-tool").random() < p:
             self.behaviours.append("wrong_tool")
             best = order[1]
@@ -567,8 +566,6 @@ class Agent:
 
     # -- the turn -------------------------------------------------------------------------
     def call(self, name: str, args: dict, loop_ok: bool = True) -> Reply:
-        if os.environ.get("SIM_AGENT_DEBUG"):
-            print("   [sim]", self.behaviours)
         function = self.by_name.get(name, {"name": name})
         args = dict(args)
         last = self.r.calls[-1] if self.r.calls else None
@@ -599,8 +596,6 @@ class Agent:
             behaviours=self.behaviours)
 
     def say(self, text: str) -> Reply:
-        if os.environ.get("SIM_AGENT_DEBUG"):
-            print("   [sim]", self.behaviours)
         return Reply(content=text, behaviours=self.behaviours)
 
     def next(self) -> Reply:
