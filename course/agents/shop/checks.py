@@ -76,6 +76,25 @@ def check(task: Task, before: Shop, after: Shop, run: Trajectory) -> Outcome:
                    facts_ok, violations, missing, extra, missing_facts)
 
 
+FAILURE_KINDS = ("solved", "stopped before answering", "broke a rule", "wrong end state",
+                 "missing facts")
+
+
+def failure_kind(outcome: Outcome, run: Trajectory) -> str:
+    """The first thing that went wrong, in the order a reviewer reads a run: did it finish,
+    did it keep the rules, did it leave the shop right, did it tell the customer.
+    One of ``FAILURE_KINDS``."""
+    if outcome.success:
+        return "solved"
+    if run.stop_reason is not None and str(run.stop_reason) != "answered":
+        return "stopped before answering"
+    if outcome.violations:
+        return "broke a rule"
+    if not outcome.state_ok:
+        return "wrong end state"
+    return "missing facts"
+
+
 def policy_violations(before: Shop, made: set[Change], run: Trajectory) -> list[str]:
     """Each broken rule once, in words an instructor can read."""
     found = []
