@@ -11,7 +11,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +96,6 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-
 @dataclass
 class TraceRecord:
     """One attempt. Cost is non-zero only on the attempt that was actually billed."""
@@ -138,6 +137,9 @@ class ToolCallRecord:
     replayed: bool = False
     latency_s: float = 0.0
     started_at: str = field(default_factory=utc_now)
+
+
+_TRACE_FIELDS = tuple(f.name for f in fields(TraceRecord))
 
 
 class TraceStore:
@@ -209,7 +211,9 @@ class TraceStore:
     def write(self, record: TraceRecord) -> None:
         if record.status not in STATUSES:
             raise ValueError(f"Unknown trace status {record.status!r}; use one of {STATUSES}.")
-        row = asdict(record)
+        # Shallow: redact() below copies the request as it cleans it, so asdict's deep copy of
+        # every nested value was paid for twice (a third of a trace write's cost).
+        row = {name: getattr(record, name) for name in _TRACE_FIELDS}
         secrets = env_secrets()  # read once for the whole record
         row["request_json"] = json.dumps(redact(row.pop("request"), secrets), ensure_ascii=False)
         for key in ("response_text", "error_message"):

@@ -478,8 +478,13 @@ def meaning_margin(sentence: str) -> float:
     return float((orders @ vector).max() - (ordinary @ vector).max())
 
 
+@lru_cache(maxsize=8192)
 def read(sentence: str) -> Reading:
-    """The evidence that `sentence` is an instruction to the assistant that changes its task."""
+    """The evidence that `sentence` is an instruction to the assistant that changes its task.
+
+    Memoised (a pure function of the sentence; Reading is frozen): a prompt's own sentences
+    come back with every input it wraps.
+    """
     if not _ANCHORS.intersection(_TOKEN.findall(sentence.lower())):
         return Reading(0.0, ())  # no word any positive cue needs: evidence 0 (a cheap first pass)
     cues: list[str] = []
@@ -596,11 +601,19 @@ def data_spans(text: str) -> list[tuple[int, int]]:
 def find(text: str, data_only: bool = False) -> Injection | None:
     """The strongest planted order in `text`, or None (ties: the earliest).
 
+    Memoised per (text, data_only): the same user turn is read by several skills and again
+    under each seed and tier; the result is frozen, so sharing it is safe.
+
     Sentences inside delimited data need ORDER_THRESHOLD of evidence; with delimited data
     present, sentences outside it are the learner's own instructions and need
     OUTSIDE_THRESHOLD (only a clear order counts there). `data_only` reads all of `text` as
     data (retrieved passages).
     """
+    return _find(text, data_only)
+
+
+@lru_cache(maxsize=4096)
+def _find(text: str, data_only: bool) -> Injection | None:
     spans = data_spans(text)
     best: tuple[float, int, Reading, int, bool] | None = None
     carry = 0.0

@@ -21,6 +21,7 @@ The layout is read with patterns, so a layout it does not know is simply not see
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -351,13 +352,21 @@ def abstain_phrase(instructions: str) -> str | None:
 def qa_task(messages: list[dict]) -> QATask | None:
     """The QA task the prompt states, or None if it is not a question over context.
 
+    It reads only the system prompt and the last user turn, so it is memoised on those two
+    texts (a copy of the passage list is handed out; passages themselves are frozen).
+
     With passages (a section or tagged lines) any question counts. Without passages
     (closed-book) the question must be marked ("Question:", "Q:" or <question>), or the
     instructions must frame a QA task ("answer the question", an abstention rule), or an
     empty context section must be given: a bare "What is a p95 latency?" stays a plain chat.
     An unmarked question and the rules are read outside delimited blocks (data).
     """
-    system, user = system_text(messages), last_user_text(messages)
+    task = _qa_task(system_text(messages), last_user_text(messages))
+    return None if task is None else dataclasses.replace(task, passages=list(task.passages))
+
+
+@lru_cache(maxsize=2048)
+def _qa_task(system: str, user: str) -> QATask | None:
     bodies, spans = _sections(user)
     passages = [p for body in bodies for p in split_passages(body)]
     outside = _cut(user, spans)

@@ -1152,7 +1152,21 @@ def _starts_with(label: str) -> re.Pattern[str]:
 
 
 def label_spec(messages: list[dict]) -> LabelSpec | None:
-    """The label set a classification prompt states, or None if it states none."""
+    """The label set a classification prompt states, or None if it states none.
+
+    It reads only each message's role and text, so it is memoised on those (several skills
+    ask for it per request, and a notebook sends one prompt many times); each caller gets
+    its own copy of the lists.
+    """
+    spec = _label_spec(tuple((m.get("role"), text_of(m)) for m in messages))
+    if spec is None:
+        return None
+    return LabelSpec(list(spec.labels), dict(spec.definitions), list(spec.examples))
+
+
+@lru_cache(maxsize=2048)
+def _label_spec(turns: tuple[tuple[str | None, str], ...]) -> LabelSpec | None:
+    messages = [{"role": role, "content": text} for role, text in turns]
     last = last_user_index(messages)
     instructions = "\n\n".join(text_of(m) for m in messages if m.get("role") != "assistant")
     labels, definitions = _stated_labels(messages, instructions)
@@ -1199,12 +1213,17 @@ def classification_input(messages: list[dict]) -> str:
 def asks_for_json(messages: list[dict]) -> bool:
     """True when the instructions (system prompt or last user turn) mention JSON, or ask for a
     machine-readable key-value object in other words (cues.asks_for_json_output, read on the
-    instructions minus delimited data)."""
-    if _JSON_ASK.search(system_text(messages) + "\n" + last_user_text(messages)):
+    instructions minus delimited data). Memoised on the two texts it reads."""
+    return _asks_for_json(system_text(messages), last_user_text(messages))
+
+
+@lru_cache(maxsize=2048)
+def _asks_for_json(system: str, user: str) -> bool:
+    if _JSON_ASK.search(system + "\n" + user):
         return True
     from course.sim.reading import cues  # local: cues loads the embedding model on first use
 
-    return cues.asks_for_json_output(instructions_text(messages))
+    return cues.asks_for_json_output(system + "\n" + undelimited(user))
 
 
 def json_keys_from_prompt(text: str) -> dict[str, object]:

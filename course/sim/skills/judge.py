@@ -117,9 +117,11 @@ class Finding:
     reason: str
 
 
+@lru_cache(maxsize=2048)
 def sections(text: str) -> Sections:
     """Read <rubric>/<input>/<reference>/<output>/<context> blocks, else "Name:" header
-    sections, each running to the next header or a blank line."""
+    sections, each running to the next header or a blank line (memoised: Sections is frozen
+    and holds only strings and numbers)."""
     found: dict[str, tuple[str, int]] = {}
     spans: list[tuple[int, int]] = []
     for match in _TAG.finditer(text):
