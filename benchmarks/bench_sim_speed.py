@@ -10,10 +10,17 @@ hits both alike; the report gives each tree's median and the ratio current / bas
 The inputs are short (one line of data) and mostly distinct: 8 prompt frames (classification in
 several layouts, extraction to JSON, a summary, a plain question) around 60 different inputs, so
 the per-input evidence caches do not make every call free; the frames repeat, as a notebook's do.
-Cache off, tracing on (to a scratch SQLite file), temperature 0.
+Temperature 0. Client configurations (`--configs`, any of):
+  traces   cache off, tracing on (to a scratch SQLite file): the bar's measurement (default);
+  bare     cache off, tracing off: the client and the simulator alone;
+  default  the Client as a learner makes it, `Client("sim", model)`: response cache and trace
+           store both on (in a scratch COURSE_HOME), so a repeated prompt is a cache hit.
+`--fresh` makes every call's prompt unique (the input gets a reference number), so no cache of
+any kind can serve it: the cost of a first sight. `--models` takes sim-small and/or sim-large.
 
 Usage:  .venv/bin/python benchmarks/bench_sim_speed.py [--baseline REF] [--calls 2000]
-                                                     [--rounds 3] [--no-baseline]
+            [--rounds 3] [--no-baseline] [--models sim-small,sim-large]
+            [--configs traces,bare,default] [--fresh]
 """
 
 from __future__ import annotations
@@ -63,35 +70,56 @@ def inputs() -> list[str]:
     return [f"{s.capitalize()} {t}." for s in SUBJECTS for t in STATES]
 
 
-def child(calls: int) -> float:
-    """Inside one tree: calls/s of `calls` short Client calls after a warm-up."""
+CONFIGS = ("traces", "bare", "default")
+
+
+def child(
+    calls: int, model: str = "sim-small", config: str = "traces", fresh: bool = False
+) -> tuple[float, float]:
+    """Inside one tree: calls per second of `calls` short Client calls after a warm-up, by the
+    wall clock (the bar) and by this process's CPU time (what other load on the machine does
+    not change much)."""
     from course.llm import Client
     from course.tracing import TraceStore
 
     scratch = Path(tempfile.mkdtemp())
     os.environ["COURSE_HOME"] = str(scratch / "home")
-    client = Client("sim", "sim-small", cache=False, traces=TraceStore(scratch / "t.sqlite"))
+    if config == "traces":
+        client = Client("sim", model, cache=False, traces=TraceStore(scratch / "t.sqlite"))
+    elif config == "bare":
+        client = Client("sim", model, cache=False, traces=False)
+    else:
+        client = Client("sim", model)
     items = inputs()
-    prompts = [frame.format(x=x, n=i % 90 + 10) for i, x in enumerate(items) for frame in FRAMES]
+    if fresh:  # every call its own input: no cache (the client's or the simulator's) serves it
+        prompts = [
+            FRAMES[i % len(FRAMES)].format(x=f"{items[i % len(items)]} Ref {i}.", n=i % 90 + 10)
+            for i in range(calls)
+        ]
+    else:
+        numbered = enumerate(items)
+        prompts = [frame.format(x=x, n=i % 90 + 10) for i, x in numbered for frame in FRAMES]
     for frame in FRAMES:  # warm-up: imports, model load, label-set profiles
         client.complete(frame.format(x=items[0], n=10))
-    start = time.perf_counter()
-    for i in range(calls):
-        client.complete(prompts[(i * 7) % len(prompts)])
-    return calls / (time.perf_counter() - start)
+    order = range(calls) if fresh else [(i * 7) % len(prompts) for i in range(calls)]
+    start, cpu = time.perf_counter(), time.process_time()
+    for i in order:
+        client.complete(prompts[i])
+    return calls / (time.perf_counter() - start), calls / (time.process_time() - cpu)
 
 
-def _run(tree: Path, calls: int) -> float:
+def _run(tree: Path, calls: int, model: str, config: str, fresh: bool) -> tuple[float, float]:
     env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1"}
     code = (
         f"import sys; sys.path.insert(0, {str(tree)!r}); "
         f"sys.path.insert(0, {str(ROOT / 'benchmarks')!r}); "
-        f"import bench_sim_speed as b; print(b.child({calls}))"
+        f"import bench_sim_speed as b; print(*b.child({calls}, {model!r}, {config!r}, {fresh!r}))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, cwd=tree, capture_output=True, text=True, check=True
     )
-    return float(out.stdout.strip().splitlines()[-1])
+    wall, cpu = out.stdout.strip().splitlines()[-1].split()
+    return float(wall), float(cpu)
 
 
 def _worktree(ref: str) -> Path:
@@ -111,24 +139,54 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--models", default="sim-small", help="comma-separated sim models")
+    parser.add_argument("--configs", default="traces", help=f"comma-separated: {CONFIGS}")
+    parser.add_argument("--fresh", action="store_true", help="every call a prompt never seen")
     args = parser.parse_args()
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    configs = [c.strip() for c in args.configs.split(",") if c.strip()]
+    unknown = sorted(set(configs) - set(CONFIGS))
+    if unknown:
+        parser.error(f"unknown config(s) {unknown}; choose from {CONFIGS}")
     trees = {"current": ROOT}
+    baseline = f"baseline {args.baseline}"
     if not args.no_baseline:
-        trees[f"baseline {args.baseline}"] = _worktree(args.baseline)
-    figures: dict[str, list[float]] = {name: [] for name in trees}
+        trees[baseline] = _worktree(args.baseline)
+    cases = [(model, config) for model in models for config in configs]
+    figures: dict[tuple, list[float]] = {(m, c, t): [] for m, c in cases for t in trees}
+    cpu_figures: dict[tuple, list[float]] = {key: [] for key in figures}
     for _ in range(args.rounds):
-        for name, tree in trees.items():
-            figures[name].append(_run(tree, args.calls))
-    result = {name: statistics.median(values) for name, values in figures.items()}
-    for name, values in figures.items():
-        runs = ", ".join(f"{v:,.0f}" for v in values)
-        print(f"{name:<22} {result[name]:8,.0f} calls/s (median of {len(values)}: {runs})")
-    current = result["current"]
-    print(f"bar >= {BAR:,.0f} calls/s: {'ok' if current >= BAR else 'FAIL'}")
-    if len(result) > 1:
-        base = result[f"baseline {args.baseline}"]
-        print(f"ratio current / baseline: {current / base:.2f}")
-    print(json.dumps({k: round(v, 1) for k, v in result.items()}))
+        for model, config in cases:
+            for name, tree in trees.items():
+                rate, cpu_rate = _run(tree, args.calls, model, config, args.fresh)
+                figures[(model, config, name)].append(rate)
+                cpu_figures[(model, config, name)].append(cpu_rate)
+    result = {key: statistics.median(values) for key, values in figures.items()}
+    cpu_result = {key: statistics.median(values) for key, values in cpu_figures.items()}
+    summary = {}
+    for model, config in cases:
+        print(f"{model}, {config}{' (fresh prompts)' if args.fresh else ''}:")
+        for name in trees:
+            values = figures[(model, config, name)]
+            runs = ", ".join(f"{v:,.0f}" for v in values)
+            rate = result[(model, config, name)]
+            cpu_rate = cpu_result[(model, config, name)]
+            print(
+                f"  {name:<22} {rate:8,.0f} calls/s (median of {len(values)}: {runs}); "
+                f"per CPU second {cpu_rate:,.0f}"
+            )
+            summary[f"{model}/{config}/{name}"] = round(rate, 1)
+            summary[f"{model}/{config}/{name}/cpu"] = round(cpu_rate, 1)
+        current = result[(model, config, "current")]
+        line = f"  bar >= {BAR:,.0f} calls/s: {'ok' if current >= BAR else 'FAIL'}"
+        if baseline in trees:
+            ratio = current / result[(model, config, baseline)]
+            cpu_ratio = (
+                cpu_result[(model, config, "current")] / cpu_result[(model, config, baseline)]
+            )
+            line += f"; ratio current / baseline: {ratio:.2f} (CPU time: {cpu_ratio:.2f})"
+        print(line)
+    print(json.dumps(summary))
 
 
 if __name__ == "__main__":

@@ -140,9 +140,10 @@ class Client:
         )
         call = _Call(feature or self.feature, uuid.uuid4().hex[:16], trajectory_id)
         cacheable = use_cache if use_cache is not None else temperature == 0
-        key = request_key(request, self.provider.endpoint)
+        caching = self.cache is not None and cacheable
+        key = request_key(request, self.provider.endpoint) if caching else ""
 
-        cached = self.cache.get(key) if self.cache is not None and cacheable else None
+        cached = self.cache.get(key) if caching else None
         if cached is not None:
             response = self._from_cache(cached, request, call)
         else:
@@ -153,7 +154,7 @@ class Client:
             )
         elif response_model is not None:
             response.parsed, _ = parse_structured(response.text, response_model)
-        if self.cache is not None and cacheable and not response.cached:
+        if caching and not response.cached:
             self.cache.put(key, response)
         return response
 

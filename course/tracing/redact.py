@@ -19,6 +19,8 @@ _SECRET_PATTERNS = [
     re.compile(r"(?i)bearer\s+[A-Za-z0-9._\-~+/=]{8,}"),
     re.compile(r"(?i)(api[_-]?key|secret|password|token)(\s*[=:]\s*)['\"]?[^\s'\",}]{6,}"),
 ]
+# Every pattern above needs one of these words; a text without any is left as it is.
+_MAY_MATCH = re.compile(r"(?i)sk-|bearer|api|secret|password|token")
 _SECRET_KEY = re.compile(
     r"(?i)^(x-)?(api[_-]?key|authorization|password|passwd|secret|client[_-]?secret|"
     r"access[_-]?token|refresh[_-]?token|auth[_-]?token|bearer)$"
@@ -46,6 +48,8 @@ def redact_text(text: str, secrets: list[str] | None = None) -> str:
     for secret in env_secrets() if secrets is None else secrets:
         if secret in text:
             text = text.replace(secret, REDACTED)
+    if not _MAY_MATCH.search(text):  # none of the patterns can match: skip four passes
+        return text
     for pattern in _SECRET_PATTERNS:
         if pattern.groups >= 2:
             text = pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
