@@ -163,7 +163,10 @@ def embed_many(texts: Sequence[str]) -> np.ndarray:
     """
     if not texts:
         return np.zeros((0, DIM), dtype=np.float32)
-    missing = list(dict.fromkeys(t for t in texts if t not in _BATCH_CACHE))
+    # Rows are gathered into a local dict, so another thread clearing the cache meanwhile
+    # (the sim server is threaded) cannot make a row vanish between lookup and use.
+    found = {text: _BATCH_CACHE.get(text) for text in texts}
+    missing = [text for text, row in found.items() if row is None]
     if missing:
         if len(_BATCH_CACHE) + len(missing) > _CACHE_SIZE:
             _BATCH_CACHE.clear()
@@ -172,8 +175,8 @@ def embed_many(texts: Sequence[str]) -> np.ndarray:
         rows = np.where(norms > 0, rows / np.where(norms > 0, norms, 1.0), rows)
         for text, row in zip(missing, rows, strict=True):
             row.setflags(write=False)
-            _BATCH_CACHE[text] = row
-    return np.stack([_BATCH_CACHE[t] for t in texts])
+            _BATCH_CACHE[text] = found[text] = row
+    return np.stack([found[t] for t in texts])
 
 
 def _encode_fast(texts: list[str]) -> np.ndarray:

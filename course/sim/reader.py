@@ -75,11 +75,12 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     """Unit-length float32 rows, shape (len(texts), 384); each text is encoded once and cached."""
     if not texts:
         return np.zeros((0, DIM), dtype=np.float32)
-    missing = list(dict.fromkeys(t for t in texts if t not in _CACHE))
+    found = {text: _CACHE.get(text) for text in texts}  # local: safe if another thread clears
+    missing = [text for text, row in found.items() if row is None]
     if missing:
         if len(_CACHE) + len(missing) > _CACHE_SIZE:
             _CACHE.clear()
         for text, row in zip(missing, _encode(missing), strict=True):
             row.setflags(write=False)
-            _CACHE[text] = row
-    return np.stack([_CACHE[t] for t in texts])
+            _CACHE[text] = found[text] = row
+    return np.stack([found[t] for t in texts])

@@ -43,6 +43,7 @@ from __future__ import annotations
 import math
 import random
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -357,6 +358,7 @@ _ONE_THREAD = ThreadpoolController()
 _CACHE: OrderedDict[tuple, _Profile] = OrderedDict()
 _CACHE_SIZE = 256
 _EVIDENCE: dict[tuple, dict[str, float]] = {}
+_CACHE_LOCK = threading.Lock()
 
 
 def _key(spec: LabelSpec) -> tuple:
@@ -366,9 +368,10 @@ def _key(spec: LabelSpec) -> tuple:
 def profile_of(spec: LabelSpec) -> _Profile:
     """The label set's precomputed profile (cached: a notebook sends one set many times)."""
     key = _key(spec)
-    if key in _CACHE:
-        _CACHE.move_to_end(key)
-        return _CACHE[key]
+    with _CACHE_LOCK:  # the sim server is threaded: an OrderedDict's reordering is not atomic
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
     labels = tuple(spec.labels)
     stated = [_profile_text(label, spec) for label in labels]
     reading = _with_associations(spec)
@@ -415,9 +418,10 @@ def profile_of(spec: LabelSpec) -> _Profile:
             "sd": np.maximum(background.std(axis=0), SD_FLOOR),
         }
     )
-    _CACHE[key] = done
-    if len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
+    with _CACHE_LOCK:
+        _CACHE[key] = done
+        if len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
     return done
 
 
@@ -467,9 +471,10 @@ def _deep_raw(text: str, deep: _Deep) -> np.ndarray:
 
 def _deep_of(spec: LabelSpec) -> _Deep:
     key = _key(spec)
-    if key in _DEEP:
-        _DEEP.move_to_end(key)
-        return _DEEP[key]
+    with _CACHE_LOCK:
+        if key in _DEEP:
+            _DEEP.move_to_end(key)
+            return _DEEP[key]
     labels = list(spec.labels)
     parts = [reader.embed(_parts(label, spec)) for label in labels]
     draft = _Deep(
@@ -493,9 +498,10 @@ def _deep_of(spec: LabelSpec) -> _Deep:
             "sd": np.maximum(background.std(axis=0), SD_FLOOR),
         }
     )
-    _DEEP[key] = done
-    if len(_DEEP) > _CACHE_SIZE:
-        _DEEP.popitem(last=False)
+    with _CACHE_LOCK:
+        _DEEP[key] = done
+        if len(_DEEP) > _CACHE_SIZE:
+            _DEEP.popitem(last=False)
     return done
 
 
@@ -507,8 +513,9 @@ def evidence(text: str, spec: LabelSpec, deep: bool = False) -> dict[str, float]
     DEEP_SHARE: a larger model reads better, and pays for it in time only where it matters.
     """
     key = (_key(spec), text, deep)
-    if key in _EVIDENCE:  # the same input under several seeds or tiers
-        return dict(_EVIDENCE[key])
+    known = _EVIDENCE.get(key)  # one lookup: another thread may clear the dict meanwhile
+    if known is not None:  # the same input under several seeds or tiers
+        return dict(known)
     with _ONE_THREAD.limit(limits=1, user_api="blas"):
         profile = profile_of(spec)
         z = (_raw(text, profile) - profile.mean) / profile.sd - CLEAR_Z
