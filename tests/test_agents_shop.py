@@ -151,3 +151,48 @@ def test_tools_fail_with_messages_on_what_the_database_cannot_do():
     second = tools["refund_item"].call({"item_id": delivered, "reason": "x"})
     assert "refunded already" in second.content
     assert changes(before, shop) == {("refund", delivered)}
+
+
+def test_failure_kind_names_the_first_thing_a_reviewer_flags(task_set):
+    from course.agents.shop import FAILURE_KINDS, failure_kind
+
+    task = by_kind(task_set, "refund_in_window")
+    item = next(iter(task.changes))[1]
+    amount = task_set.shop.one("SELECT price_eur FROM items WHERE id = ?", item)["price_eur"]
+    email = email_of(task_set, task)
+    verify = ("", [("verify_identity", {"customer_email": email})])
+    refund = ("", [("refund_item", {"item_id": item, "reason": "broken"})])
+    cases = {
+        "solved": [verify, refund, (f"Refunded {amount:.2f} EUR.", [])],
+        "broke a rule": [refund, (f"Refunded {amount:.2f} EUR.", [])],
+        "wrong end state": [verify, (f"That item costs {amount:.2f} EUR.", [])],
+        "missing facts": [verify, refund, ("All done.", [])],
+    }
+    for want, turns in cases.items():
+        run, outcome = play(task_set, task, turns)
+        assert failure_kind(outcome, run) == want, (want, outcome)
+    looping = [verify] + [("", [("get_order", {"order_id": item[:7]})])] * 4
+    run, outcome = play(task_set, task, looping)
+    assert str(run.stop_reason) == "loop_detected"
+    assert failure_kind(outcome, run) == "stopped before answering"
+    assert set(cases) | {"stopped before answering"} == set(FAILURE_KINDS)
+
+
+def test_run_tasks_runs_each_task_on_its_own_shop_and_tags_the_feature(tmp_path):
+    from course.agents.shop import outcomes_frame, run_tasks
+    from course.tracing import TraceStore
+
+    small = generate_tasks(seed=3, n=6)
+    before = small.shop.snapshot()
+    store = TraceStore(tmp_path / "traces.sqlite")
+    client = Client("sim", "sim-small", traces=store, cache=False)
+    trajectories, outcomes = run_tasks(client, small, feature="m3-test")
+    assert [o.task_id for o in outcomes] == [t.id for t in small.tasks]
+    assert len(trajectories) == 6 and small.shop.snapshot() == before
+    frame = outcomes_frame(outcomes, trajectories)
+    assert list(frame["success"]) == [o.success for o in outcomes]
+    assert set(frame["failure"]) <= {"solved", "stopped before answering", "broke a rule",
+                                     "wrong end state", "missing facts"}
+    assert set(store.calls()["feature"]) == {"m3-test"}
+    _, only = run_tasks(client, small, small.tasks[:2])
+    assert len(only) == 2
