@@ -15,3 +15,14 @@ def course_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home.mkdir()
     monkeypatch.setenv("COURSE_HOME", str(home))
     return home
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with slow tests first, the rest in their usual order after them.
+
+    Under pytest-xdist (`--dist loadfile`) each worker takes the next file in this order when
+    it is free, so the quick files fill the gaps at the end instead of one worker finishing a
+    long file alone while the other core idles.
+    """
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)

@@ -4,9 +4,10 @@ The learners hand in module 1's graded notebook (05 · ship a feature; a source 
 only it, as test_assignment_module1.py does, so CI stays within budget): the reference, the
 untouched release, wrong and broken solutions, and hostile ones (reading the grader's
 environment and the network, hiding the asserts from the tests, deleting a test cell, flooding
-the output), plus a corrupt upload and a learner who uploaded no notebook. They arrive as a
-Canvas zip and are graded by a LocalCluster of 2 workers; a sample of them (ALONE) is then
-graded alone with ``grade_submission`` and must score the same, cell for cell.
+the output), plus a corrupt upload, a late one and a learner who uploaded no notebook. They
+arrive as a Canvas zip and are graded by a LocalCluster of 2 workers; each learner whose
+notebook runs is then compared, cell for cell, with the same notebook graded alone (a sample
+graded here, the reference and the release from the session's shared gradings).
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import nbformat
 import pytest
 from assignment_helpers import single_notebook_source, submission_with
 from nbgrader.api import Gradebook
+from shared_gradings import notebook_grade, reference_report, release_report
 
 from autograder.cohort.run import run_cohort
-from autograder.grading import grade_submission
+from autograder.grading import NotebookGrade, grade_submission
 from autograder.paths import release_dir, source_dir
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
@@ -101,10 +103,10 @@ def cohort(tmp_path_factory):
     learners["5009"] = _without_test_cell(_reference(source_root), tmp / "l" / "no-test-cell")
     learners["5010"] = b'{"cells": [ {"cell_type": "code", "source": '  # cut off mid-upload
     learners["5011"] = None  # uploaded a .py file only
-    second_reference = tmp / "l" / "reference-late"
-    second_reference.mkdir()
-    (second_reference / NOTEBOOK).write_bytes(_reference(source_root).read_bytes())
-    learners["5012"] = second_reference
+    late = tmp / "l" / "release-late"  # a late upload (the name says so); cheap to grade
+    late.mkdir()
+    (late / NOTEBOOK).write_bytes((release_dir(MODULE) / NOTEBOOK).read_bytes())
+    learners["5012"] = late
 
     export = tmp / "canvas.zip"
     with zipfile.ZipFile(export, "w") as zf:
@@ -146,36 +148,40 @@ def test_every_learner_is_graded_with_the_scores_the_variants_earn(cohort):
     assert sorted(summary.graded) == sorted(learners)
     cells = gradebook_cells(out)
     auto = {uid: sum(v for k, v in c.items() if k != "rollout_answer") for uid, c in cells.items()}
-    assert auto["5001"] == auto["5012"] == AUTO_POINTS  # the reference, on time and late
-    assert auto["5002"] == 0.0  # the untouched release
+    assert auto["5001"] == AUTO_POINTS  # the reference
+    assert auto["5002"] == auto["5012"] == 0.0  # the untouched release, on time and late
     assert auto["5010"] == auto["5011"] == 0.0  # corrupt, no notebook
     assert auto["5009"] == AUTO_POINTS  # the deleted test cell was put back and passed
     for uid in ("5003", "5004", "5005", "5006", "5007", "5008"):
         assert auto[uid] < AUTO_POINTS, uid
 
 
-# Graded alone too (each alone grading costs what it costs in the cohort: CI time): the
-# reference, the release, a wrong solution and the two hostile kernels. The late reference
-# and the deleted test cell are the reference's files (or put back to them) and must score
-# as it does alone.
-ALONE = ("5001", "5002", "5003", "5006", "5007")
+# Graded alone too: a wrong solution and the two hostile kernels (each alone grading costs what
+# it costs in the cohort: CI time). The reference and the release are the module's own files,
+# graded alone once per session for every test that needs them (tests/shared_gradings.py); the
+# late release and the deleted test cell are those files (or put back to them) and must score as
+# they do alone.
+ALONE = ("5003", "5006", "5007")
 
 
-def test_the_cohort_scores_match_grading_each_learner_alone(cohort):
+def _autograded(notebook: NotebookGrade) -> dict[str, float]:
+    return {c.grade_id: c.points for c in notebook.cells if c.autograded}
+
+
+def test_the_cohort_scores_match_grading_each_learner_alone(cohort, tmp_path_factory):
     _, learners, out, source_root, tmp = cohort
     cells = gradebook_cells(out)
-    alone_reference: dict[str, float] = {}
     for uid in ALONE:
-        item = learners[uid]
         report = grade_submission(
-            MODULE, item, workdir=tmp / "alone" / uid, source_root=source_root, student=uid
+            MODULE, learners[uid], workdir=tmp / "alone" / uid, source_root=source_root, student=uid
         )
-        alone = {c.grade_id: c.points for nb in report.notebooks for c in nb.cells if c.autograded}
+        alone = _autograded(report.notebooks[0])
         assert alone == {k: cells[uid][k] for k in alone}, uid
-        if uid == "5001":
-            alone_reference = alone
-    for uid in ("5009", "5012"):
-        assert alone_reference == {k: cells[uid][k] for k in alone_reference}, uid
+    reference = _autograded(notebook_grade(reference_report(tmp_path_factory, MODULE), NOTEBOOK))
+    release = _autograded(notebook_grade(release_report(tmp_path_factory, MODULE), NOTEBOOK))
+    for uid, alone in (("5001", reference), ("5009", reference), ("5002", release)):
+        assert alone == {k: cells[uid][k] for k in alone}, uid
+    assert release == {k: cells["5012"][k] for k in release}
 
 
 def test_hostile_learners_are_flagged_and_leak_nothing(cohort):

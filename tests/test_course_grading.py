@@ -1,11 +1,15 @@
 """Every module grades as designed: the reference solutions earn full autograded marks and the
-untouched student release scores zero without crashing the grader."""
+untouched student release scores zero without crashing the grader.
+
+Both gradings are shared with the assignment and cohort tests (tests/shared_gradings.py): each
+module's reference and release are graded once per session, whichever file asks first.
+"""
 
 from __future__ import annotations
 
 import pytest
+from shared_gradings import reference_report, release_report
 
-from autograder.grading import grade_reference, grade_submission
 from autograder.paths import modules_with_source, release_dir
 
 MODULES = modules_with_source()
@@ -14,17 +18,18 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]  # a whole module per
 
 
 @pytest.mark.parametrize("module", MODULES)
-def test_reference_solutions_earn_full_marks(module, tmp_path):
-    report = grade_reference(module, workdir=tmp_path)
+def test_reference_solutions_earn_full_marks(module, tmp_path_factory):
+    report = reference_report(tmp_path_factory, module)
     assert report.full_auto_marks, report.problems or [
         (c.grade_id, c.points, c.max_points) for nb in report.notebooks for c in nb.cells
     ]
     assert report.auto_max > 0
+    assert not report.flagged, report.flags  # the instructor's own code trips no tamper check
 
 
 @pytest.mark.parametrize("module", MODULES)
-def test_untouched_release_scores_zero_and_crashes_nothing(module, tmp_path):
-    report = grade_submission(module, release_dir(module), workdir=tmp_path)
+def test_untouched_release_scores_zero_and_crashes_nothing(module, tmp_path_factory):
+    report = release_report(tmp_path_factory, module)
     assert report.auto_score == 0
     assert not report.problems, report.problems  # every notebook was graded, none crashed
     assert len(report.notebooks) == len(list(release_dir(module).glob("*.ipynb")))
