@@ -116,8 +116,10 @@ def _run(tree: Path, calls: int, model: str, config: str, fresh: bool) -> tuple[
         f"import bench_sim_speed as b; print(*b.child({calls}, {model!r}, {config!r}, {fresh!r}))"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], env=env, cwd=tree, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code], env=env, cwd=tree, capture_output=True, text=True
     )
+    if out.returncode != 0:
+        raise RuntimeError(f"{tree} ({model}, {config}) failed:\n{out.stderr[-3000:]}")
     wall, cpu = out.stdout.strip().splitlines()[-1].split()
     return float(wall), float(cpu)
 
