@@ -33,7 +33,7 @@ from course.sim.skills import agent as sim_agent  # noqa: E402
 TIERS = ("sim-small", "sim-large")
 MODES = ("wrong_tool", "no_tool_fits", "wrong_argument", "hallucinated_argument", "skipped_check",
          "stopped_early", "looped", "error_retry", "error_give_up", "error_ignore",
-         "claimed_action", "ignored_rule")
+         "claimed_action", "ignored_rule", "guessed_argument")
 
 NO_POLICY = "You are a helpful customer support agent for an online shop. Use the tools."
 # The same policy in other words: the simulator must read it by meaning, not by our wording.
@@ -51,12 +51,27 @@ You answer customers of our web shop. Today's date: 2026-11-20.
 """
 
 
+# The two shop descriptions with fewer than three words of their own, rewritten to say what the
+# tool does and when it applies (the notebook's "clear tool descriptions" lever).
+CLEARER = {
+    "cancel_order": "Cancel a whole order that is still processing, before it ships; nothing is "
+    "refunded item by item.",
+    "change_address": "Change the delivery address of an order that is still processing "
+    "(not yet shipped).",
+}
+
+
+def clearer(tools):
+    return [dataclasses.replace(t, description=CLEARER.get(t.name, t.description)) for t in tools]
+
+
 def vague(tools):
     return [dataclasses.replace(t, description="Helper.") for t in tools]
 
 
 LEVERS = {
     "policy stated, clear tools (default)": dict(system=POLICY),
+    "policy stated, clearer descriptions (all clear)": dict(system=POLICY, edit_tools=clearer),
     "policy in other words": dict(system=PARAPHRASE),
     "no policy in the prompt": dict(system=NO_POLICY),
     'vague tool descriptions ("Helper.")': dict(system=POLICY, edit_tools=vague),

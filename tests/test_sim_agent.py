@@ -58,8 +58,13 @@ def measure(tags, tier: str, seed: int = SEED, n: int = N, **lever) -> dict:
         violated += bool(outcome.violations)
         modes.update(tags)
         (hard if task.hard else easy).append(outcome.success)
-    return {"solve": solved / n, "violations": violated / n, "modes": modes,
-            "hard": sum(hard) / len(hard), "easy": sum(easy) / len(easy)}
+    return {
+        "solve": solved / n,
+        "violations": violated / n,
+        "modes": modes,
+        "hard": sum(hard) / len(hard),
+        "easy": sum(easy) / len(easy),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -91,11 +96,17 @@ def test_vague_tool_descriptions_lower_the_solve_rate_and_raise_argument_failure
     """With "Helper." for every description the model cannot tell which tool lists an order's
     items, so it asks or invents identifiers (on the shop the wrong-tool tag itself does not
     rise: the tool names alone keep the goal tool apart; see docs/SIMULATOR.md)."""
-    vague = measure(tags, "sim-large", n=36, edit_tools=lambda tools: [
-        dataclasses.replace(t, description="Helper.") for t in tools])
+    vague = measure(
+        tags,
+        "sim-large",
+        n=36,
+        edit_tools=lambda tools: [dataclasses.replace(t, description="Helper.") for t in tools],
+    )
     assert vague["solve"] < default["sim-large"]["solve"] - 0.2, vague
-    assert vague["modes"]["hallucinated_argument"] > default["sim-large"]["modes"][
-        "hallucinated_argument"], vague
+    assert (
+        vague["modes"]["hallucinated_argument"]
+        > default["sim-large"]["modes"]["hallucinated_argument"]
+    ), vague
 
 
 def test_temperature_raises_the_failure_modes(tags, default):
@@ -115,23 +126,40 @@ def test_every_failure_mode_is_observable(tags):
 
 
 def _tool(name, description, properties, required):
-    return {"type": "function", "function": {"name": name, "description": description,
-            "parameters": {"type": "object", "properties": properties, "required": required}}}
+    return {
+        "type": "function",
+        "function": {
+            "name": name,
+            "description": description,
+            "parameters": {"type": "object", "properties": properties, "required": required},
+        },
+    }
 
 
 def _desk(order_description: str) -> list[dict]:
     order = {"type": "string", "description": order_description}
     return [
-        _tool("lookup_ticket", "Open one support ticket: its status, the device and the notes.",
-              {"ticket_id": {"type": "string", "description": "a ticket such as TK-1234"}},
-              ["ticket_id"]),
-        _tool("replace_device", "Ship a replacement device for a ticket's order.",
-              {"order_ref": order, "ticket_id": {"type": "string",
-                                                 "description": "a ticket such as TK-1234"}},
-              ["order_ref", "ticket_id"]),
-        _tool("close_ticket", "Close a support ticket once it is resolved.",
-              {"ticket_id": {"type": "string", "description": "a ticket such as TK-1234"}},
-              ["ticket_id"]),
+        _tool(
+            "lookup_ticket",
+            "Open one support ticket: its status, the device and the notes.",
+            {"ticket_id": {"type": "string", "description": "a ticket such as TK-1234"}},
+            ["ticket_id"],
+        ),
+        _tool(
+            "replace_device",
+            "Ship a replacement device for a ticket's order.",
+            {
+                "order_ref": order,
+                "ticket_id": {"type": "string", "description": "a ticket such as TK-1234"},
+            },
+            ["order_ref", "ticket_id"],
+        ),
+        _tool(
+            "close_ticket",
+            "Close a support ticket once it is resolved.",
+            {"ticket_id": {"type": "string", "description": "a ticket such as TK-1234"}},
+            ["ticket_id"],
+        ),
     ]
 
 
@@ -140,8 +168,11 @@ def _first_calls(tools, seeds, system="", model="sim-small"):
     out = []
     for seed in seeds:
         messages = ([{"role": "system", "content": system}] if system else []) + [
-            {"role": "user", "content": "My tablet from ticket TK-4821 is dead, please send a "
-                                        "replacement."}]
+            {
+                "role": "user",
+                "content": "My tablet from ticket TK-4821 is dead, please send a replacement.",
+            }
+        ]
         result = sim.complete(SimRequest(model, messages, tools=tools, seed=seed))
         out.append(result)
     return out
@@ -149,12 +180,15 @@ def _first_calls(tools, seeds, system="", model="sim-small"):
 
 def test_a_missing_identifier_is_asked_for_or_invented_and_saying_where_it_comes_from_helps():
     vague = _first_calls(_desk("an order number such as OR-55012"), range(120))
-    sourced = _first_calls(_desk("the order number, as returned by lookup_ticket "
-                                 "(for example OR-55012)"), range(120))
+    sourced = _first_calls(
+        _desk("the order number, as returned by lookup_ticket (for example OR-55012)"), range(120)
+    )
 
     def invented(results):
-        return sum(bool(r.tool_calls) and r.tool_calls[0]["function"]["name"] == "replace_device"
-                   for r in results)
+        return sum(
+            bool(r.tool_calls) and r.tool_calls[0]["function"]["name"] == "replace_device"
+            for r in results
+        )
 
     assert invented(vague) > invented(sourced), (invented(vague), invented(sourced))
     assert "hallucinated_argument" in {b for r in vague for b in r.behaviours}
@@ -163,8 +197,10 @@ def test_a_missing_identifier_is_asked_for_or_invented_and_saying_where_it_comes
 def test_a_stated_check_comes_first_in_our_own_words_too():
     tools = _desk("an order number such as OR-55012")
     system = "Before you replace anything, always open the ticket with lookup_ticket first."
-    firsts = [r.tool_calls[0]["function"]["name"] if r.tool_calls else None
-              for r in _first_calls(tools, range(40), system, "sim-large")]
+    firsts = [
+        r.tool_calls[0]["function"]["name"] if r.tool_calls else None
+        for r in _first_calls(tools, range(40), system, "sim-large")
+    ]
     assert firsts.count("lookup_ticket") >= 36, collections.Counter(firsts)
 
 
@@ -174,8 +210,9 @@ def test_the_same_run_gives_the_same_trajectory():
 
     def trace(task):
         run, outcome = run_task(client, task_set, task)
-        return [(s.tool, json.dumps(s.arguments, sort_keys=True), s.text) for s in run.steps], \
-            outcome.success
+        return [
+            (s.tool, json.dumps(s.arguments, sort_keys=True), s.text) for s in run.steps
+        ], outcome.success
 
     assert [trace(t) for t in task_set.tasks] == [trace(t) for t in task_set.tasks]
 
@@ -185,3 +222,116 @@ def test_the_simulator_knows_nothing_about_the_shop():
     for path in root.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"(?:import|from)\s+course\.agents", text), path
+
+
+# --- Problems found by the notebook author (each reproduced, then fixed) -------------------
+
+CLEARER = {
+    "cancel_order": "Cancel a whole order that is still processing, before it ships; nothing is "
+    "refunded item by item.",
+    "change_address": "Change the delivery address of an order that is still processing "
+    "(not yet shipped).",
+}
+
+
+def _clearer(tools):
+    return [dataclasses.replace(t, description=CLEARER.get(t.name, t.description)) for t in tools]
+
+
+def _shop_functions(edit=None):
+    from course.agents.shop.tools import shop_tools
+
+    tools = shop_tools(generate_tasks(SEED, 1).shop.copy())
+    return [t.spec()["function"] for t in (edit(tools) if edit else tools)]
+
+
+def test_a_negated_mention_in_a_description_counts_against_the_tool():
+    """'nothing is refunded' must not pull refund requests to cancel_order."""
+    functions = _shop_functions(_clearer)
+    names = [f["name"] for f in functions]
+    for goal in (
+        "Please refund the desk lamp in O-50123, it arrived broken.",
+        "The kettle from order O-50999 stopped working. I'd like my money back.",
+        "I never used the lamp from O-50001. Can I still get a refund?",
+    ):
+        scores = sim_agent.goal_scores(goal, functions)
+        assert names[max(range(len(names)), key=scores.__getitem__)] == "refund_item", goal
+
+
+def test_clearer_descriptions_do_not_lower_the_solve_rate(tags):
+    for tier in ("sim-small", "sim-large"):
+        base = measure(tags, tier, seed=9091, n=36)
+        clear = measure(tags, tier, seed=9091, n=36, edit_tools=_clearer)
+        assert clear["solve"] >= base["solve"] - 0.1, (tier, base["solve"], clear["solve"])
+        assert clear["violations"] <= base["violations"] + 0.1, (tier, clear)
+
+
+def test_a_question_about_one_order_goes_to_the_single_order_tool():
+    functions = _shop_functions()
+    names = [f["name"] for f in functions]
+    for goal in (
+        "Where is my order O-50114?",
+        "Has O-50102 been sent yet? I need a tracking number.",
+        "Where's order O-1234 now?",
+    ):
+        scores = sim_agent.goal_scores(goal, functions)
+        ranked = sorted(range(len(names)), key=lambda i: -scores[i])
+        assert names[ranked[0]] == "get_order", (goal, [names[i] for i in ranked])
+
+
+def test_an_address_argument_is_an_address_span_or_the_model_asks():
+    assert (
+        sim_agent.address_span("Please send O-50108 to Hauptstraße 13, 28987 instead.")
+        == "Hauptstraße 13, 28987"
+    )
+    assert (
+        sim_agent.address_span("Can you redirect O-1 to my office at Mill Lane 4?") == "Mill Lane 4"
+    )
+    assert (
+        sim_agent.address_span(
+            "My email is a@b.example. I changed my mind about O-50106, "
+            "it hasn't even shipped. Just cancel it."
+        )
+        is None
+    )
+    client = Client("sim", "sim-small", traces=False, cache=False)
+    for seed in (9091, 9092):
+        task_set = generate_tasks(seed, 36)
+        for task in task_set.tasks:
+            run, _ = run_task(client, task_set, task, temperature=1.0)
+            for step in run.steps:
+                if step.tool == "change_address" and "new_address" in step.arguments:
+                    value = step.arguments["new_address"]
+                    assert len(value.split()) <= 12 and re.search(r"\d", value), value
+                    assert "@" not in value and "changed my mind" not in value, value
+
+
+def test_the_final_reply_is_plain_words_not_raw_tool_output():
+    client = Client("sim", "sim-large", traces=False, cache=False)
+    task_set = generate_tasks(9093, 24)
+    for task in task_set.tasks:
+        run, outcome = run_task(client, task_set, task)
+        answer = run.answer or ""
+        assert not re.search(r"\b\w+(?:\.\w+)+: ", answer), answer  # "items.refunded: 0"
+        assert not re.search(
+            r"\b(?:verify_identity|get_order|refund_item|list_orders): ", answer
+        ), answer
+        assert "ShopError" not in answer, answer
+        if task.kind == "refund_in_window" and outcome.success:
+            assert re.search(r"I refunded item \S+ \(amount \d+\.\d{2} EUR\)", answer), answer
+
+
+def test_hard_tasks_are_solved_less_often_than_easy_ones(tags):
+    """Pooled over fresh seeds on both tiers (a single 36-task set is too noisy)."""
+    hard, easy = [], []
+    for tier in ("sim-small", "sim-large"):
+        for seed in (7001, 7002):
+            found = measure(tags, tier, seed=seed, n=36)
+            hard.append(found["hard"])
+            easy.append(found["easy"])
+    assert sum(hard) / len(hard) < sum(easy) / len(easy), (hard, easy)
+
+
+def test_the_agent_skill_uses_only_public_helpers_of_the_tools_skill():
+    source = Path(sim_agent.__file__).read_text(encoding="utf-8")
+    assert not re.search(r"\bsingle\._", source)

@@ -82,7 +82,7 @@ _STEP_BREAK = re.compile(
     re.I,
 )
 _WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
-_CODE_TOKEN = re.compile(
+CODE_TOKEN = re.compile(
     r"(?<![\w@.$€£-])#?(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]{3,}|#\d{3,}"
 )
 _QUOTES = re.compile(r"\"[^\"]*\"|(?<!\w)'[^']*'(?!\w)|“[^”]*”|‘[^’]*’")
@@ -110,12 +110,14 @@ _NUMBER_WORDS = frozenset(
 )
 
 
-def _functions(ctx: Context) -> list[dict]:
+def offered_functions(ctx: Context) -> list[dict]:
+    """The function schemas the request offers (OpenAI `tools` entries, unwrapped)."""
     offered = ctx.request.tools or []
     return [t.get("function", t) for t in offered if t.get("type", "function") == "function"]
 
 
-def _lemma(word: str) -> str:
+def lemma(word: str) -> str:
+    """The dictionary form of one word ("refunded" -> "refund"), lower case."""
     return simplemma.lemmatize(word.lower(), lang="en").lower()
 
 
@@ -124,18 +126,39 @@ def content_lemmas(text: str) -> list[str]:
     spaced = identifier_words(text) if "_" in text else text
     found = [w.split("'")[0] for w in _WORD_RE.findall(spaced.replace("’", "'"))]
     # An acronym in capitals is a content word even when its letters spell one ("IT", "US").
-    return [_lemma(w) for w in found if len(w) > 1 and (w.lower() not in STOPWORDS or w.isupper())]
+    return [lemma(w) for w in found if len(w) > 1 and (w.lower() not in STOPWORDS or w.isupper())]
 
 
-def _hint(name: str, schema: dict) -> str:
+def param_hint(name: str, schema: dict) -> str:
+    """What a parameter says about itself: its name in words and its description."""
     return f"{identifier_words(name)} {schema.get('description', '')}".strip()
 
 
+_CLAUSE_BREAK = re.compile(r"[,;:()]|(?<=[.!?])\s+|\s+(?:but|and|although|though)\s+")
+_NEGATED = re.compile(r"\b(?:not|no|never|nothing|none|neither|nor|without|cannot)\b|n't\b", re.I)
+
+
+def split_negated(description: str) -> tuple[str, str]:
+    """(what a description says a tool does, what it says the tool does not do).
+
+    A clause with a negation ("nothing is refunded item by item", "(not yet shipped)") does not
+    describe the tool's action: its words must not attract requests about that action. The
+    clauses are cut at commas, semicolons, colons, parentheses, sentence ends and "but"/"and".
+    """
+    kept, negated = [], []
+    for clause in _CLAUSE_BREAK.split(description or ""):
+        if clause and clause.strip(" ."):
+            (negated if _NEGATED.search(clause) else kept).append(clause.strip())
+    return ", ".join(kept), ", ".join(negated)
+
+
 def _profile_text(function: dict) -> str:
-    """What the model knows about a tool: name, description, parameter names and descriptions."""
-    parts = [identifier_words(function.get("name", "")) + ":", function.get("description", "")]
+    """What the model knows about a tool: name, description (without its negated clauses),
+    parameter names and descriptions."""
+    described = split_negated(function.get("description") or "")[0]
+    parts = [identifier_words(function.get("name", "")) + ":", described]
     for name, schema in _properties(function).items():
-        parts.append(_hint(name, schema if isinstance(schema, dict) else {}))
+        parts.append(param_hint(name, schema if isinstance(schema, dict) else {}))
     return " ".join(p for p in parts if p)
 
 
@@ -167,7 +190,7 @@ def param_kind(name: str, schema: dict) -> str:
     kind = schema.get("type", "string")
     fmt = str(schema.get("format", ""))
     own = identifier_words(name)
-    hint = _hint(name, schema)
+    hint = param_hint(name, schema)
     if schema.get("enum"):
         return "enum"
     if kind in ("number", "integer"):
@@ -195,7 +218,7 @@ _VALUE_PATTERNS = (
     finders.PHONE,
     finders.DATE,
     finders.DAY_TIME,
-    _CODE_TOKEN,
+    CODE_TOKEN,
     _LONG_NUMBER,
     re.compile(r"\b\d+(?:[.,]\d+)?\b"),
 )
@@ -246,9 +269,9 @@ def _fits(kind: str, name: str, schema: dict, text: str, named: list[str]) -> fl
     elif kind == "date":
         found = finders.DATE.search(bare) or finders.RELATIVE_TIME.search(bare)
     elif kind == "code":
-        if _CODE_TOKEN.search(bare) or _LONG_NUMBER.search(bare):
+        if CODE_TOKEN.search(bare) or _LONG_NUMBER.search(bare):
             return 1.0
-        if re.search(r"ticker|symbol", _hint(name, schema), re.I):
+        if re.search(r"ticker|symbol", param_hint(name, schema), re.I):
             caps = [m.group(0) for m in _CAPS_TOKEN.finditer(bare)]
             return 0.4 if any(c.lower() not in STOPWORDS for c in caps) else 0.0  # or acronym
     elif kind == "enum":
@@ -258,7 +281,7 @@ def _fits(kind: str, name: str, schema: dict, text: str, named: list[str]) -> fl
         if named:
             own = identifier_words(name)
             score = max(
-                float(meaning.similarities(_hint(name, schema), named).max()),
+                float(meaning.similarities(param_hint(name, schema), named).max()),
                 float(meaning.similarities(own, named).max()) if own else 0.0,
             )
             found = score >= _NAMED_FIT
@@ -268,16 +291,25 @@ def _fits(kind: str, name: str, schema: dict, text: str, named: list[str]) -> fl
 
 
 @dataclass(frozen=True)
-class _Tool:
-    """What the simulator reads from one tool's schema, computed once per distinct schema."""
+class ToolReading:
+    """What the simulator reads from one tool's schema, computed once per distinct schema.
+
+    `profile`: name, description (negated clauses left out) and parameters, as text;
+    `params`: (name, schema, kind, required) per parameter; `clear`: the description says
+    what the tool does (`clear_description`); `action`: the lemmas of the tool's name, its
+    verb first ("refund_item" -> refund, item); `negated`: the lemmas of what the description
+    says the tool does not do.
+    """
 
     profile: str
-    params: tuple[tuple[str, dict, str, bool], ...]  # (name, schema, kind, required)
+    params: tuple[tuple[str, dict, str, bool], ...]
     clear: bool
+    action: tuple[str, ...] = ()
+    negated: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=1024)
-def _tool_info(key: str) -> _Tool:
+def _tool_info(key: str) -> ToolReading:
     function = json.loads(key)
     properties = _properties(function)
     required = set((function.get("parameters") or {}).get("required", properties))
@@ -285,18 +317,26 @@ def _tool_info(key: str) -> _Tool:
     for name, schema in properties.items():
         schema = schema if isinstance(schema, dict) else {}
         params.append((name, schema, param_kind(name, schema), name in required))
-    return _Tool(_profile_text(function), tuple(params), clear_description(function))
+    name_words = identifier_words(function.get("name", "")).split()
+    negated = split_negated(function.get("description") or "")[1]
+    return ToolReading(
+        _profile_text(function),
+        tuple(params),
+        clear_description(function),
+        tuple(lemma(w) for w in name_words),
+        frozenset(content_lemmas(negated)) - frozenset(lemma(w) for w in name_words),
+    )
 
 
-def _info(function: dict) -> _Tool:
+def tool_info(function: dict) -> ToolReading:
     """The reading of a tool schema, cached by its JSON (so an edited schema is read again)."""
     return _tool_info(json.dumps(function, sort_keys=True, default=str))
 
 
-def argument_fit(function: dict | _Tool, text: str, named: list[str] | None = None) -> float:
+def argument_fit(function: dict | ToolReading, text: str, named: list[str] | None = None) -> float:
     """Mean over parameters: +1 a value in the request fits it, -1 a required strict one is
     missing, 0 otherwise. Positive when the request carries what the tool needs."""
-    info = function if isinstance(function, _Tool) else _info(function)
+    info = function if isinstance(function, ToolReading) else tool_info(function)
     if not info.params:
         return 0.0
     if named is None:
@@ -357,7 +397,7 @@ def instruction_part(text: str) -> str:
 
 def evidence(text: str, functions: list[dict]) -> Evidence:
     """Score every tool for the request `text` (see the module docstring)."""
-    infos = [_info(f) for f in functions]
+    infos = [tool_info(f) for f in functions]
     profiles = [info.profile for info in infos]
     asked = instruction_part(text)
     sem = [float(s) for s in meaning.similarities(asked, profiles)]
@@ -466,7 +506,7 @@ def _calls_since_request(messages: list[dict]) -> int:
 def tools(ctx: Context) -> Reply:
     """Call the tool the request's next step needs, with arguments from the request, or answer."""
     messages = ctx.request.messages
-    functions = _functions(ctx)
+    functions = offered_functions(ctx)
     text = payload(last_user_text(messages), few_shot=False)
     planned = steps(text, functions) if functions else []
     done = _calls_since_request(messages)
@@ -475,12 +515,12 @@ def tools(ctx: Context) -> Reply:
     if not planned:
         return plain(ctx)
     part, best, margin, found = planned[min(done, len(planned) - 1)]
-    described = all(_info(f).clear for f in functions)
+    described = all(tool_info(f).clear for f in functions)
     base = ctx.knob("base_error_rate")
     closeness = math.exp(-margin / (MARGIN_PER_ERROR * base)) if base > 0 else 0.0
     p_wrong = base * (0.5 if described else 1.0) * ctx.heat * closeness
     rivals = [i for i in found.ranked() if i != best]
-    noise = _tier_shared_stream(ctx, "tool-choice")
+    noise = tier_shared_stream(ctx, "tool-choice")
     if rivals and noise.random() < min(0.9, p_wrong):
         best = rivals[0]
     function = functions[best]
@@ -493,7 +533,7 @@ def _named_value(name: str, schema: dict, named: list[str], used: set[str]) -> s
     free = [n for n in named if n not in used]
     if not free:
         return None
-    scores = meaning.similarities(_hint(name, schema), free)
+    scores = meaning.similarities(param_hint(name, schema), free)
     own = identifier_words(name)
     if own:
         scores = np.maximum(scores, meaning.similarities(own, free))
@@ -501,8 +541,8 @@ def _named_value(name: str, schema: dict, named: list[str], used: set[str]) -> s
     return free[best] if scores[best] >= _NAMED_FIT else None
 
 
-def _tier_shared_stream(ctx: Context, name: str) -> random.Random:
-    """A stream that is the same for every tier on the same request (model left out of the
+def tier_shared_stream(ctx: Context, name: str) -> random.Random:
+    """A random stream that is the same for every tier on the same request (model left out of the
     seed): the tiers then differ only by their error rates, so sim-large errs on a request
     only where sim-small, with its higher rate, errs too."""
     from course.sim.engine import request_key  # the engine imports the skills
@@ -516,7 +556,7 @@ def _call(ctx: Context, function: dict, part: str, messages: list[dict]) -> dict
     parameters = function.get("parameters") or {"type": "object", "properties": {}}
     properties = parameters.get("properties") or {}
     required = parameters.get("required", list(properties))
-    avoid = frozenset(words(_info(function).profile))
+    avoid = frozenset(words(tool_info(function).profile))
     rng = ctx.stream("tool-arguments")
 
     def filler(text: str) -> Filler:
@@ -533,7 +573,7 @@ def _call(ctx: Context, function: dict, part: str, messages: list[dict]) -> dict
     own = filler(part)
     earlier = "\n".join(content for _, content in _results_since_request(messages))
     backup = filler(f"{earlier}\n{payload(last_user_text(messages), few_shot=False)}")
-    kinds = {name: kind for name, _, kind, _ in _info(function).params}
+    kinds = {name: kind for name, _, kind, _ in tool_info(function).params}
     named = _named_candidates(_QUOTES.sub(" ", part))
     quote = finders.quoted(part)
     used: set[str] = set()
