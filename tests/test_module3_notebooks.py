@@ -24,6 +24,7 @@ COMPUTED = {
         "budgets-computed",
         "refund-computed",
         "framework-computed",
+        "framework-down-computed",
     ],
     "02_the_support_agent.ipynb": [
         "solve-computed",
@@ -94,3 +95,41 @@ def test_the_policy_exercise_is_graded_on_fresh_tasks_from_the_grading_seed():
     test = nb.cells[grade_ids.index("ex1_tests")]
     hidden = test.source.split("### BEGIN HIDDEN TESTS")[1]
     assert "  # grading-seed" in hidden and "generate_tasks(fresh_seed" in hidden
+
+
+def test_the_framework_section_runs_pydantic_ai_against_the_simulator_server():
+    nb = nbformat.read(SOURCE / "01_tool_calling_from_first_principles.ipynb", as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "from pydantic_ai" in code and "OpenAIChatModel(SIM_MODEL" in code
+    assert 'FaultPlan(script=["rate_limit"]' in code and "server.completions_received" in code
+    assert "logfire" not in code and "instrument" not in code, "no telemetry from the notebook"
+
+
+def test_pydantic_ai_retries_out_of_sight_offline_and_quietly():
+    """What notebook 01 reads off a run holds for the installed pydantic-ai: it talks to the
+    simulator's server offline, lists one request fewer than the server saw after a 429, and
+    warns about nothing (any stderr in a notebook fails the suite)."""
+    import warnings
+
+    from pydantic_ai import Agent
+    from pydantic_ai.models.openai import OpenAIChatModel
+    from pydantic_ai.providers.openai import OpenAIProvider
+
+    from course.config import resolve
+    from course.sim import FaultPlan
+    from course.sim.server import serve_in_thread
+
+    def order_status(order_id: str) -> str:
+        """The status of one order, given its number (such as O-50012)."""
+        return "shipped"
+
+    model_id = resolve("sim", None).model
+    faults = FaultPlan(script=["rate_limit"], retry_after_s=0.0)
+    with warnings.catch_warnings(), serve_in_thread(faults=faults) as server:
+        warnings.simplefilter("error")
+        provider = OpenAIProvider(base_url=server.base_url, api_key="not-needed")
+        agent = Agent(OpenAIChatModel(model_id, provider=provider), tools=[order_status])
+        result = agent.run_sync("Where is my order O-50012?")
+        seen = server.completions_received
+    assert result.usage.requests >= 1 and result.output
+    assert seen == result.usage.requests + 1, (seen, result.usage)
