@@ -51,10 +51,6 @@ c.KernelManager.shutdown_wait_time = 2.0
 # says (COURSE_PROVIDER, API keys): nbgrader's Execute step is swapped for one whose kernel
 # gets a rebuilt environment. The order is nbgrader's own.
 _execute = "autograder.cohort.stock.SimulatorExecute"
-# `nbgrader validate` builds nbgrader's Execute from configuration alone (autograde passes its
-# kernel manager as an argument, hence the swapped step above): its kernels get the same
-# simulator-only environment.
-c.Execute.kernel_manager_class = "autograder.cohort.stock.SimulatorKernelManager"
 c.Autograde.autograde_preprocessors = [
     _execute,
     "nbgrader.preprocessors.IgnorePattern",
