@@ -324,16 +324,30 @@ def test_a_symlink_to_the_instructor_notebook_is_never_followed(tmp_path):
 
 
 def test_the_repository_is_unchanged_by_a_hostile_submission(release, tmp_path):
-    targets = [FIXTURE_SOURCE / MODULE / "squares.ipynb", Path(__file__).parents[1] / "README.md"]
+    # The submission appends to files of the repository it should never reach: canaries made
+    # for this test (so a broken sandbox damages nothing else), the instructor's fixture
+    # notebook and the README. Every one must come through byte for byte.
+    repo = Path(__file__).parents[1]
+    canaries = [repo / f".canary-{os.getpid()}.ipynb", FIXTURE_SOURCE / MODULE / ".canary.txt"]
+    targets = [*canaries, FIXTURE_SOURCE / MODULE / "squares.ipynb", repo / "README.md"]
+    for canary in canaries:
+        canary.write_text("canary\n")
     before = [p.read_bytes() for p in targets]
-    paths = [str(p) for p in targets] + ["../../../gradebook.db", "../../../source"]
-    code = (
-        f"import glob, os\npaths = {paths!r} + glob.glob('/work/**/*.ipynb', recursive=True)\n"
-        "for p in paths:\n"
-        "    try:\n        open(p, 'a').write('x')\n    except OSError:\n        pass\n" + STUB
-    )
-    grade(submission(release, tmp_path / "s", code), tmp_path)
-    assert [p.read_bytes() for p in targets] == before
+    try:
+        paths = [str(p) for p in targets] + ["../../../gradebook.db", "../../../source"]
+        code = (
+            f"paths = {paths!r}\n"
+            "for p in paths:\n"
+            "    try:\n        open(p, 'a').write('x')\n    except OSError:\n        pass\n" + STUB
+        )
+        grade(submission(release, tmp_path / "s", code), tmp_path)
+        assert [p.read_bytes() for p in targets] == before
+    finally:  # a failing run must not leave the checkout damaged
+        for path, content in zip(targets, before, strict=True):
+            if path.read_bytes() != content:
+                path.write_bytes(content)
+        for canary in canaries:
+            canary.unlink(missing_ok=True)
 
 
 def test_scores_are_never_read_back_from_the_gradebook(release, tmp_path):
