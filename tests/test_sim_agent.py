@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from course.agents.shop import generate_tasks, run_task
+from course.agents.shop import POLICY, generate_tasks, run_task
 from course.llm import Client
 from course.sim import SimRequest, Simulator
 from course.sim.skills import agent as sim_agent
@@ -20,13 +20,22 @@ from course.sim.skills import agent as sim_agent
 SEED = 8128  # not a seed the rates were looked at with (benchmarks use 101-606)
 N = 24
 NO_POLICY = "You are a helpful customer support agent for an online shop. Use the tools."
+# Every rule of the written policy (course/agents/shop/policy.py), in other words.
 OWN_WORDS = """\
 You look after customers of a small online store; the date today is 2026-11-20.
-Always run verify_identity first, before any other tool.
+Always run verify_identity first, before any other tool. If the customer cannot be verified, \
+tell them nothing about their orders, change nothing and offer to pass them on to a colleague.
 An item may be refunded up to 30 days after it was delivered and not later.
-Anything above 150 EUR must not be refunded by you: escalate it.
+An item that was never delivered cannot be refunded; cancel its order instead while that is \
+still processing.
+Do not refund an item that was refunded already.
+Anything above 150 EUR must not be refunded by you: escalate it and let the customer know.
 Only an order that is still processing can be cancelled.
 Only an order that is still processing can have its address changed.
+If the customer wants to talk to a human, or asks for something these rules do not cover, \
+escalate it with a short summary.
+Tell the customer what you did, with the numbers (amounts, order and tracking numbers), and \
+never say you did something you did not do.
 """
 
 
@@ -87,9 +96,18 @@ def test_without_the_policy_in_the_prompt_violations_rise(tags, default):
 
 
 def test_the_policy_in_other_words_also_works(tags):
-    own = measure(tags, "sim-large", system=OWN_WORDS)
-    bare = measure(tags, "sim-large", system=NO_POLICY)
-    assert own["solve"] >= 0.5 and own["violations"] <= bare["violations"] - 0.2, own
+    """Pooled over three task sets: a rule the model ignores now and then (RATES["ignore_rule"])
+    makes one 24-task set too noisy for a 0.2 gap (the written policy itself misses it on about
+    one seed in ten). The paraphrase must also keep >= 70% of the written policy's effect."""
+
+    def pooled(system):
+        found = [measure(tags, "sim-large", seed=SEED + k, system=system) for k in range(3)]
+        return {key: sum(f[key] for f in found) / 3 for key in ("solve", "violations")}
+
+    own, bare, written = pooled(OWN_WORDS), pooled(NO_POLICY), pooled(POLICY)
+    assert own["solve"] >= 0.5 and own["violations"] <= bare["violations"] - 0.2, (own, bare)
+    effect = bare["violations"] - written["violations"]
+    assert bare["violations"] - own["violations"] >= 0.7 * effect, (own, bare, written)
 
 
 def test_vague_tool_descriptions_lower_the_solve_rate_and_raise_argument_failures(tags, default):
@@ -264,6 +282,32 @@ def test_clearer_descriptions_do_not_lower_the_solve_rate(tags):
         clear = measure(tags, tier, seed=9091, n=36, edit_tools=_clearer)
         assert clear["solve"] >= base["solve"] - 0.1, (tier, base["solve"], clear["solve"])
         assert clear["violations"] <= base["violations"] + 0.1, (tier, clear)
+
+
+def test_a_figure_of_speech_is_read_by_its_meaning_not_its_verb():
+    """'I changed my mind' asks for nothing to be changed: the goal is the action asked for."""
+    functions = _shop_functions()
+    names = [f["name"] for f in functions]
+    for goal in (
+        "I changed my mind about O-50103, it hasn't even shipped. Just cancel it and give me "
+        "the money back.",
+        "I have changed my mind, please cancel O-50777.",
+    ):
+        scores = sim_agent.goal_scores(goal, functions)
+        assert names[max(range(len(names)), key=scores.__getitem__)] == "cancel_order", goal
+
+
+def test_an_alternative_after_a_semicolon_belongs_to_the_rule_before_it():
+    """'... cannot be refunded; cancel the order instead' reads like the written policy's
+    '... cannot be refunded (cancel the order instead ...)': cancel_order is the alternative."""
+    functions = _shop_functions()
+    for system in (
+        "Goods that never got delivered cannot be refunded; cancel the order instead.",
+        "An item that has not been delivered cannot be refunded (cancel the order instead).",
+    ):
+        (rule,) = [r for r in sim_agent.read_rules(system, functions) if r.kind == "state"]
+        assert rule.subject == ["refund_item"] and "cancel_order" in rule.tools, rule
+        assert not rule.sentence.endswith(";"), rule.sentence
 
 
 def test_a_question_about_one_order_goes_to_the_single_order_tool():

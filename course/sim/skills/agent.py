@@ -136,6 +136,18 @@ IDIOMS = (
         "hand over to a person",
     ),
 )
+# Figures of speech whose verb is not the action asked for ("I changed my mind about O-1, just
+# cancel it" asks to cancel, not to change anything): read as their plain meaning instead.
+FIGURES = (
+    (
+        re.compile(
+            r"\b(?:change|changed|changing|changes)\s+(?:my|our|his|her|their|your)\s+minds?\b",
+            re.I,
+        ),
+        "reconsidered",
+    ),
+)
+_INSTEAD = re.compile(r"\binstead\b", re.I)
 
 
 @dataclass
@@ -275,13 +287,22 @@ def _rules(system: str, key: str) -> tuple[Rule, ...]:
     found: list[Rule] = []
     joined = re.sub(r"[ \t]*\n(?![ \t]*(?:\d+[.)]|[-*•]|\n))[ \t]*", " ", system)
     for line in re.split(r"\n+", joined):
+        previous: list[Rule] = []  # the rules of the line's previous sentence
         for sentence in re.split(r"(?<=[.!?;])\s+", line.strip()):
-            sentence = re.sub(r"^\s*(?:\d+[.)]|[-*•])\s*", "", sentence).strip()
+            sentence = re.sub(r"^\s*(?:\d+[.)]|[-*•])\s*", "", sentence).strip().rstrip(";")
             if len(sentence.split()) < 3:
+                previous = []
                 continue
             tools = _mentions(sentence, functions)
             if not tools:
+                previous = []
                 continue
+            if _INSTEAD.search(sentence) and previous:
+                # "... cannot be refunded; cancel the order instead": the clause after the
+                # semicolon names the alternative of the rule before it, as a parenthesis does
+                for rule in previous:
+                    rule.tools += [t for t in tools if t not in rule.tools]
+            start = len(found)
             head = re.split(r"[:(;]|\binstead\b", sentence, maxsplit=1)[0]
             subject = [t for t in _mentions(head, functions) if t in tools] or tools
             words = [w.lower() for w in re.findall(r"[A-Za-z]+", sentence)]
@@ -327,6 +348,7 @@ def _rules(system: str, key: str) -> tuple[Rule, ...]:
                             subject=subject,
                         )
                     )
+            previous = [rule for rule in found[start:] if rule.kind in ("limit", "state")]
     return tuple(found)
 
 
@@ -472,7 +494,10 @@ def without_identity(text: str) -> str:
 
 
 def glossed(text: str) -> str:
-    """The request with the plain words of its everyday phrasings added (`IDIOMS`)."""
+    """The request with its figures of speech in plain words (`FIGURES`) and the plain words
+    of its everyday phrasings added (`IDIOMS`)."""
+    for pattern, plain in FIGURES:
+        text = pattern.sub(plain, text)
     extra = [gloss for pattern, gloss in IDIOMS if pattern.search(text)]
     return " ".join([text, *extra])
 
