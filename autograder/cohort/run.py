@@ -8,7 +8,9 @@ leaves a consistent gradebook and a state from which the next run resumes.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -78,9 +80,6 @@ def _leave_ctrl_c_to_the_coordinator() -> None:
     coordinator alone handles it: it stops at the next result and closes the cluster.
     Runs on the worker's main thread (Dask's ``client.run``), where handlers can be set.
     """
-    import signal
-    import threading
-
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -299,8 +298,9 @@ def _grade_all(
             summary.skipped.append(learner_id)
         elif row is not None and row.sub_hash == digest and row.status == "graded":
             stored = state.result(learner_id)
-            gbmod.record(gb, course_root, module, learner, stored)
-            state.mark_recorded(learner_id)
+            with _signals_deferred():
+                gbmod.record(gb, course_root, module, learner, stored)
+                state.mark_recorded(learner_id)
             summary.recorded_only.append(learner_id)
         else:
             tasks.append(
@@ -344,9 +344,11 @@ def _grade_all(
                         summary.failed[learner_id] = outcome["error"]
                     else:
                         recording = time.perf_counter()
-                        state.store_result(learner_id, task["hash"], outcome)
-                        gbmod.record(gb, course_root, module, intake.learners[learner_id], outcome)
-                        state.mark_recorded(learner_id)
+                        with _signals_deferred():  # a gradebook commit is never cut in half
+                            state.store_result(learner_id, task["hash"], outcome)
+                            learner = intake.learners[learner_id]
+                            gbmod.record(gb, course_root, module, learner, outcome)
+                            state.mark_recorded(learner_id)
                         summary.graded.append(learner_id)
                         summary.record_s += time.perf_counter() - recording
                     bar.update(1)
@@ -359,6 +361,29 @@ def _grade_all(
         summary.interrupted = True
     finally:
         bar.close()
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM until the block ends, then stop as they asked.
+
+    A KeyboardInterrupt raised inside a SQLAlchemy commit leaves the gradebook's session
+    unusable ("prepared" state), so the report and exports that follow an interrupt would fail.
+    Only the main thread can handle signals; elsewhere the block runs as it is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.signal(signum, lambda n, _f: caught.append(n)) for signum in held}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if caught:
+        raise KeyboardInterrupt
 
 
 @contextmanager
