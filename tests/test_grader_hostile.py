@@ -324,11 +324,13 @@ def test_a_symlink_to_the_instructor_notebook_is_never_followed(tmp_path):
 
 
 def test_the_repository_is_unchanged_by_a_hostile_submission(release, tmp_path):
-    # The submission appends to files of the repository it should never reach: canaries made
+    # The submission appends to files of the repository it should never reach: a canary made
     # for this test (so a broken sandbox damages nothing else), the instructor's fixture
     # notebook and the README. Every one must come through byte for byte.
     repo = Path(__file__).parents[1]
-    canaries = [repo / f".canary-{os.getpid()}.ipynb", FIXTURE_SOURCE / MODULE / ".canary.txt"]
+    # (no canary inside the fixture source: the hostile corpus, maybe running at the same time
+    # on the other core, checks that folder for changes)
+    canaries = [repo / f".canary-{os.getpid()}.ipynb"]
     targets = [*canaries, FIXTURE_SOURCE / MODULE / "squares.ipynb", repo / "README.md"]
     for canary in canaries:
         canary.write_text("canary\n")
