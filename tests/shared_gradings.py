@@ -64,3 +64,32 @@ def notebook_grade(report: GradeReport, notebook: str) -> NotebookGrade:
     """One notebook's part of a module's report (by file name, with or without .ipynb)."""
     (grade,) = [nb for nb in report.notebooks if nb.name == notebook.removesuffix(".ipynb")]
     return grade
+
+
+def check_reference(
+    tmp_path_factory: pytest.TempPathFactory,
+    module: str,
+    notebook: str,
+    points: dict[str, float],
+    manual: dict[str, float],
+) -> None:
+    """The reference of `notebook` earns exactly `points` and its written answers wait."""
+    grade = notebook_grade(reference_report(tmp_path_factory, module), notebook)
+    assert grade.problem is None and not grade.flags, (grade.problem, grade.flags)
+    earned = {c.grade_id: c.points for c in grade.cells if c.autograded}
+    assert earned == points, f"expected {points}, got {earned}"
+    pending = sum(c.max_points for c in grade.cells if c.needs_manual_grade)
+    assert pending == sum(manual.values()), f"expected {manual} waiting, got {pending} points"
+
+
+def check_untouched_release(
+    tmp_path_factory: pytest.TempPathFactory, module: str, notebook: str, points: dict[str, float]
+) -> None:
+    """The untouched release of `notebook` is graded in every clause and earns nothing."""
+    grade = notebook_grade(release_report(tmp_path_factory, module), notebook)
+    assert grade.problem is None, grade.problem
+    assert grade.score == 0, f"expected 0 points, got {grade.score}"
+    waiting = [c.grade_id for c in grade.cells if c.needs_manual_grade]
+    assert not waiting, f"nothing written, nothing to read; waiting: {waiting}"
+    graded = {c.grade_id for c in grade.cells if c.autograded}
+    assert graded == set(points), f"expected clauses {sorted(points)}, got {sorted(graded)}"
