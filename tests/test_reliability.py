@@ -1,7 +1,7 @@
 """1,000 calls through the openai provider to the sim server under heavy fault injection.
 
 Every call must end in a result or a clear, typed error; no cost may be counted twice; and
-every attempt the server saw must be in the trace store.
+every attempt the server saw must be in the trace store (and nothing but timeouts besides).
 """
 
 from __future__ import annotations
@@ -58,7 +58,15 @@ def test_thousand_calls_under_faults(tmp_path, monkeypatch):
     assert len(errors) < 0.03 * CALLS
 
     frame = store.calls(run_id=client.run_id)
-    assert len(frame) == received, "every attempt the server saw is in the trace store"
+    # Every attempt the server read is in the store. The store may hold a few more: a client
+    # that times out before the server's handler thread has read the request hangs up, and
+    # that attempt never reaches the server (seen under load on 2 cores). Only timeouts may do so.
+    timeouts = int((frame["error_type"] == "ProviderTimeout").sum())
+    unseen = len(frame) - received
+    assert 0 <= unseen <= timeouts, (
+        f"expected the trace store to hold every one of the {received} attempts the server read, "
+        f"plus at most the {timeouts} timed-out ones it never read; it holds {len(frame)}"
+    )
     assert frame["call_id"].nunique() == CALLS
     billed = frame[frame["cost_usd"] > 0]
     assert billed["call_id"].is_unique, "a call was billed twice"
