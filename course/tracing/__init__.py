@@ -3,9 +3,16 @@
 from course.tracing.analysis import call_latency, final_attempts, per_call, summarize
 from course.tracing.plots import plot_cost, plot_latency
 from course.tracing.redact import redact, redact_text
-from course.tracing.store import ToolCallRecord, TraceRecord, TraceStore, default_store
+from course.tracing.store import (
+    RequestRecord,
+    ToolCallRecord,
+    TraceRecord,
+    TraceStore,
+    default_store,
+)
 
 __all__ = [
+    "RequestRecord",
     "ToolCallRecord",
     "TraceRecord",
     "TraceStore",

@@ -87,11 +87,41 @@ def _add_agent_steps(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS tool_calls_trajectory ON tool_calls (trajectory_id)")
 
 
+def _add_requests(db: sqlite3.Connection) -> None:
+    """A service's request log: one row per request, beside the model calls it made."""
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS requests (
+            id            INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id        TEXT NOT NULL,
+            service       TEXT NOT NULL,
+            session_id    TEXT NOT NULL,
+            http_status   INTEGER NOT NULL,
+            status        TEXT NOT NULL,   -- answered | stopped | killed | rejected | error
+            version       TEXT,            -- the agent version that served it (NULL if none)
+            trajectory_id TEXT,            -- joins calls and tool_calls
+            task_id       TEXT,
+            stop_reason   TEXT,
+            success       INTEGER,         -- the verdict, when the service can judge (a replay)
+            failure       TEXT,
+            model_turns   INTEGER NOT NULL DEFAULT 0,
+            tool_calls    INTEGER NOT NULL DEFAULT 0,
+            cost_usd      REAL NOT NULL DEFAULT 0,
+            latency_s     REAL NOT NULL DEFAULT 0,  -- the agent's time: model calls and tools
+            wall_s        REAL NOT NULL DEFAULT 0,  -- the server's wall clock for the request
+            error_message TEXT,
+            started_at    TEXT NOT NULL,
+            ended_at      TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS requests_run ON requests (run_id)")
+
+
 # Ordered: migration i brings a file from user_version i to i + 1. Append, never edit.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _create_calls,
     _add_backoff,
     _add_agent_steps,
+    _add_requests,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -139,7 +169,34 @@ class ToolCallRecord:
     started_at: str = field(default_factory=utc_now)
 
 
+@dataclass
+class RequestRecord:
+    """One request to a service (course.agents.service): who asked, which version answered,
+    how it ended, what it cost and how long it took."""
+
+    run_id: str
+    service: str
+    session_id: str
+    http_status: int
+    status: str
+    version: str | None = None
+    trajectory_id: str | None = None
+    task_id: str | None = None
+    stop_reason: str | None = None
+    success: bool | None = None
+    failure: str | None = None
+    model_turns: int = 0
+    tool_calls: int = 0
+    cost_usd: float = 0.0
+    latency_s: float = 0.0
+    wall_s: float = 0.0
+    error_message: str | None = None
+    started_at: str = field(default_factory=utc_now)
+    ended_at: str = field(default_factory=utc_now)
+
+
 _TRACE_FIELDS = tuple(f.name for f in fields(TraceRecord))
+REQUEST_STATUSES = ("answered", "stopped", "killed", "rejected", "error")
 
 
 class TraceStore:
@@ -231,6 +288,36 @@ class TraceStore:
             row["result_text"] = redact_text(row["result_text"], secrets)
         row["replayed"] = int(row["replayed"])
         self._insert("tool_calls", row)
+
+    def write_request(self, record: RequestRecord) -> None:
+        """One service request; its error message is redacted like every other text."""
+        if record.status not in REQUEST_STATUSES:
+            raise ValueError(
+                f"Unknown request status {record.status!r}; use one of {REQUEST_STATUSES}."
+            )
+        row = asdict(record)
+        if row["error_message"] is not None:
+            row["error_message"] = redact_text(row["error_message"], env_secrets())
+        if row["success"] is not None:
+            row["success"] = int(row["success"])
+        self._insert("requests", row)
+
+    def requests(self, run_id: str | None = None, service: str | None = None) -> pd.DataFrame:
+        """The request log as a DataFrame (times parsed, success as a nullable boolean)."""
+        clauses, params = [], []
+        for column, value in (("run_id", run_id), ("service", service)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._lock:
+            frame = pd.read_sql_query(
+                f"SELECT * FROM requests {where} ORDER BY id", self._db, params=params
+            )
+        for column in ("started_at", "ended_at"):
+            frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+        frame["success"] = frame["success"].astype("boolean")
+        return frame
 
     def _insert(self, table: str, row: dict[str, Any]) -> None:
         columns = ", ".join(row)
