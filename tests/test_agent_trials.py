@@ -27,8 +27,22 @@ from course.errors import CourseError
 from course.evals import pass_at_k, pass_hat_k
 from course.llm import Client
 
-RUN_COLUMNS = ["task_id", "kind", "hard", "trial", "seed", "solved", "failure", "violations",
-               "stop_reason", "model_turns", "tool_calls", "tokens", "cost_usd", "latency_s"]
+RUN_COLUMNS = [
+    "task_id",
+    "kind",
+    "hard",
+    "trial",
+    "seed",
+    "solved",
+    "failure",
+    "violations",
+    "stop_reason",
+    "model_turns",
+    "tool_calls",
+    "tokens",
+    "cost_usd",
+    "latency_s",
+]
 
 
 def sim() -> Client:
@@ -48,8 +62,14 @@ def trials(task_set):
 def frame(outcomes: dict[str, list[int]], cost: float = 0.01, latency: float = 2.0):
     """A hand-made trials table: task id -> solved flags per trial."""
     rows = [
-        {"task_id": task, "kind": "k", "trial": i, "solved": bool(s), "cost_usd": cost,
-         "latency_s": latency}
+        {
+            "task_id": task,
+            "kind": "k",
+            "trial": i,
+            "solved": bool(s),
+            "cost_usd": cost,
+            "latency_s": latency,
+        }
         for task, flags in outcomes.items()
         for i, s in enumerate(flags)
     ]
@@ -60,8 +80,10 @@ def by_subsets(flags: list[int], k: int) -> tuple[float, float]:
     """pass@k and pass^k by brute force: over every k-subset of the trials, the share with at
     least one pass and the share with all passing."""
     subsets = list(itertools.combinations(flags, k))
-    return (sum(any(s) for s in subsets) / len(subsets),
-            sum(all(s) for s in subsets) / len(subsets))
+    return (
+        sum(any(s) for s in subsets) / len(subsets),
+        sum(all(s) for s in subsets) / len(subsets),
+    )
 
 
 def test_trial_seeds_are_distinct_and_fixed_by_the_run_seed():
@@ -149,8 +171,10 @@ def test_curves_start_at_the_solve_rate_and_part(trials):
     assert curves.loc[1, "pass^k"] == pytest.approx(trials["solved"].mean())
     assert (np.diff(curves["pass@k"]) >= -1e-12).all()
     assert (np.diff(curves["pass^k"]) <= 1e-12).all()
-    flags = {t: r.sort_values("trial")["solved"].astype(int).tolist()
-             for t, r in trials.groupby("task_id")}
+    flags = {
+        t: r.sort_values("trial")["solved"].astype(int).tolist()
+        for t, r in trials.groupby("task_id")
+    }
     for k in (2, 4):
         at = np.mean([by_subsets(f, k)[0] for f in flags.values()])
         hat = np.mean([by_subsets(f, k)[1] for f in flags.values()])
@@ -168,8 +192,12 @@ def test_curves_stop_at_the_fewest_trials():
 def test_spend_per_solved_counts_the_failed_runs():
     table = frame({"a": [1, 0, 0, 1], "b": [0, 0]}, cost=0.02, latency=3.0)
     spend = spend_per_solved(table)
-    assert spend == {"runs": 6, "solved": 2, "cost_per_solved": pytest.approx(0.06),
-                     "latency_per_solved": pytest.approx(9.0)}
+    assert spend == {
+        "runs": 6,
+        "solved": 2,
+        "cost_per_solved": pytest.approx(0.06),
+        "latency_per_solved": pytest.approx(9.0),
+    }
     assert spend_per_solved(frame({"a": [0, 0]}))["cost_per_solved"] == math.inf
 
 
@@ -189,6 +217,8 @@ def test_spend_per_solved_counts_the_failed_runs():
         (lambda: trial_seeds(0, 0), "n_trials"),
         (lambda: trial_seeds(0, True), "n_trials"),
         (lambda: trial_seeds(0, 2.5), "n_trials"),
+        (lambda: trial_seeds(-1, 2), "seed"),
+        (lambda: trial_seeds("7", 2), "seed"),
     ],
 )
 def test_bad_input_says_what_to_do(call, message):

@@ -42,6 +42,8 @@ def trial_seeds(seed: int, n_trials: int) -> list[int]:
     """``n_trials`` distinct seeds derived from one run seed (numpy's SeedSequence), so trial
     ``i`` of a run is the same trial on every machine and no two trials share a seed."""
     _check_positive(n_trials, "n_trials")
+    if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
+        raise CourseError(f"seed must be a whole number >= 0, got {seed!r}.")
     return [int(s) for s in np.random.SeedSequence(seed).generate_state(n_trials)]
 
 
