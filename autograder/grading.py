@@ -37,9 +37,10 @@ from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
+from nbgrader import utils
 from nbgrader.converters import Autograde
 
-from autograder import contracts, engine, sandbox
+from autograder import contracts, engine, kernel_audit, sandbox
 from autograder.paths import release_dir, source_dir
 from autograder.release import build_assignment
 from autograder.scan import scan_notebook
@@ -363,6 +364,7 @@ def _autograde(
             "install_roots": [str(r) + os.sep for r in sandbox.readable_roots()],
             "hold_after_cell": hold[0],
             "hold_reason": hold[1],
+            "course_cells": _course_cells(root / "release" / module / f"{name}.ipynb"),
         },
         SandboxKernelManager={"sandbox_root": str(box), "use_bwrap": sandboxed},
         TrustedSaveAutoGrades={"record_path": str(record)},
@@ -380,6 +382,19 @@ def _autograde(
     coursedir.notebook_id = name
     engine.run_converter(Autograde, coursedir, config, {"COURSE_PROVIDER": "sim"})
     return record
+
+
+def _course_cells(release: Path) -> list[str]:
+    """Code names of the release's plain code cells: what they do is the course's, not the
+    learner's (a learner who edits one changes its name, and it counts as theirs again)."""
+    nb = _read(release)
+    if nb is None:
+        return []
+    return [
+        kernel_audit.cell_code_name(cell.source)
+        for cell in nb.cells
+        if cell.cell_type == "code" and not (utils.is_solution(cell) or utils.is_grade(cell))
+    ]
 
 
 def _notebook_names(folder: Path) -> list[str]:

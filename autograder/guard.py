@@ -8,7 +8,8 @@ it produced no error output, it did not time out, and the kernel was untouched b
 it. Output on stderr (warnings, progress bars) does not matter; neither does an execute_result
 (nbgrader would read it as partial credit). Once the kernel is found tampered, dead, hung or
 out of time, no further cell runs: the rest score 0 with the reason. What the kernel's audit
-hook reported (contained attempts to reach outside) becomes "sandbox audit" flags at the end.
+hook reported (contained attempts to reach outside) becomes "sandbox audit" flags at the end,
+except what the course's own cells did (a plain cell of the release that starts the gate CLI).
 
 ``TrustedSaveAutoGrades`` replaces nbgrader's SaveAutoGrades: it writes those verdicts (clamped
 to [0, max]) to the gradebook, never a manual score for an autograded cell, and saves the whole
@@ -71,6 +72,9 @@ class GuardedExecute(Execute):
         0, help="1-based cell index of a severe static finding: later test cells are held"
     ).tag(config=True)
     hold_reason = Unicode("").tag(config=True)
+    course_cells = List(
+        Unicode(), help="code names (kernel_audit.cell_code_name) of the course's own cells"
+    ).tag(config=True)
     max_cell_chars = Integer(20_000, help="output characters kept per cell").tag(config=True)
     max_notebook_chars = Integer(200_000, help="output characters kept per notebook").tag(
         config=True
@@ -112,7 +116,7 @@ class GuardedExecute(Execute):
         channel = getattr(self._km, "audit", None)
         if channel is None:
             return
-        for line in channel.finish():
+        for line in channel.finish(trusted_cells=frozenset(self.course_cells)):
             flag = f"sandbox audit: {line}"
             if flag not in self._record["flags"]:
                 self._record["flags"].append(flag)

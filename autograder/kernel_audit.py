@@ -21,6 +21,13 @@ have to close or replace the pipe: the hook checks the descriptor is still the s
 every write and ends the kernel (exit 71) when it is not, and every state check of the grader
 sends a fresh nonce through the hook (``sys.audit("autograder.check", nonce)``), so a pipe that
 stopped carrying the hook's lines is noticed at the next check.
+
+Each report names the cell its learner line is in (ipykernel's name for the cell's code, a hash
+of its source), and the grader drops reports from the course's own cells: a plain cell of the
+release that starts the gate CLI is the course's doing, not the learner's. Renaming cells
+(IPYKERNEL_CELL_NAME) or compiling code under a cell's name is itself reported. What this cannot
+see: learner code that rebinds IPython's own cell-naming function in the process; such code still
+runs inside the sandbox, only without this evidence.
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ MAX_RECORDS = 50  # distinct attempts kept per notebook
 _HOOK = r'''
 def _install(fd, config):
     import os, sys, posixpath, stat
-    write, fstat, getcwd, exit_ = os.write, os.fstat, os.getcwd, os._exit
+    write, fstat, getcwd, exit_, environ = os.write, os.fstat, os.getcwd, os._exit, os.environ
     normpath, join, realpath = posixpath.normpath, posixpath.join, posixpath.realpath
     getframe, isdir = sys._getframe, stat.S_ISDIR
     boot_globals = sys._getframe(1).f_globals
@@ -115,10 +122,17 @@ def _install(fd, config):
         return False
 
     def where():
+        """The learner line and the notebook cell it is in (ipykernel names a cell's code
+        <tmp>/ipykernel_<pid>/<hash of its source>.py), so the grader can tell the course's
+        own cells from the learner's."""
         for frame in frames():
             if learner_file(frame.f_code, frame):
-                return f", line {frame.f_lineno}"
-        return ""
+                folder, _, base = frame.f_code.co_filename.rpartition("/")
+                cell = base[:-3] if folder.rpartition("/")[2].startswith("ipykernel_") else ""
+                if "IPYKERNEL_CELL_NAME" in environ:  # cells named by whoever set it
+                    cell = ""
+                return f", line {frame.f_lineno}", cell
+        return "", ""
 
     def text(value):
         if isinstance(value, bytes):
@@ -154,11 +168,12 @@ def _install(fd, config):
         return "tried to read outside its folders"
 
     def report(kind, detail):
-        key = (kind, detail)
+        line, cell = where()
+        key = (kind, detail, cell)
         if key in sent or len(sent) > 200:
             return
         sent.add(key)
-        send(f"A\t{kind}{where()}\t{detail}")
+        send(f"A\t{kind}{line}\t{detail}\t{cell}")
 
     def hook(event, args):
         if event == "autograder.check":
@@ -188,6 +203,14 @@ def _install(fd, config):
                 if verb and by_learner(False):
                     report(f"{verb} ({event})", full)
             return
+        if event == "os.putenv" and text(args[0]) == "IPYKERNEL_CELL_NAME":
+            report("renames the notebook's cells", "")  # it would forge which cell ran code
+            return
+        if event == "compile" and len(args) > 1 and by_learner(True):
+            name = text(args[1]) or ""
+            if name.rpartition("/")[0].rpartition("/")[2].startswith("ipykernel_"):
+                report("compiles code under a notebook cell's name", name)
+            return
         if event == "import":
             name = str(args[0]).split(".")[0]
             if name in ("autograder", "nbgrader") and by_learner(True):
@@ -208,6 +231,14 @@ del _install, _sys
 from ipykernel import kernelapp as _app
 _app.launch_new_instance()
 '''
+
+
+def cell_code_name(source: str) -> str:
+    """The name ipykernel gives a cell's code (the file stem in tracebacks): a hash of its
+    source. The grader computes it for the course's own cells to tell them from the learner's."""
+    from ipykernel.compiler import get_tmp_hash_seed, murmur2_x86
+
+    return str(murmur2_x86(source, get_tmp_hash_seed()))
 
 
 def boot_command(python: str, fd: int, config: dict) -> list[str]:
@@ -231,6 +262,7 @@ class AuditChannel:
     def __init__(self) -> None:
         self.read_fd, self.write_fd = os.pipe()
         self.records: list[str] = []
+        self.cells: dict[str, str] = {}  # record -> the code name of the cell it came from
         self.flooded = False
         self._nonces: set[str] = set()
         self._cond = threading.Condition()
@@ -272,10 +304,15 @@ class AuditChannel:
             if kind == "C":
                 self._nonces.add(rest.strip())
             elif kind == "A":
-                what, _, detail = rest.partition("\t")
+                what, _, rest = rest.partition("\t")
+                detail, _, cell = rest.partition("\t")
                 record = f"{_SAFE.sub('?', what)[:160]}: {_SAFE.sub('?', detail)[:160]}".rstrip()
-                if record not in self.records and len(self.records) < MAX_RECORDS:
+                cell = cell.strip() if cell.strip().isdigit() else ""
+                if record in self.records and self.cells.get(record) != cell:
+                    self.cells[record] = ""  # seen from two cells: nobody's alone, keep it
+                elif record not in self.records and len(self.records) < MAX_RECORDS:
                     self.records.append(record)
+                    self.cells[record] = cell[:24]
             else:
                 self.records.append("the audit channel carried a line the hook never writes")
             self._cond.notify_all()
@@ -291,12 +328,16 @@ class AuditChannel:
                 self._cond.wait(left)
             return True
 
-    def finish(self, timeout: float = 2.0) -> list[str]:
-        """Wait for the kernel's end of the pipe to close; every record, flooding included."""
+    def finish(
+        self, timeout: float = 2.0, trusted_cells: frozenset[str] = frozenset()
+    ) -> list[str]:
+        """Wait for the kernel's end of the pipe to close; every record, flooding included,
+        except those that came from a cell in ``trusted_cells`` (the course's own code, named
+        by ``cell_code_name``)."""
         self.child_started()
         self._eof.wait(timeout)
         with self._cond:
-            found = list(self.records)
+            found = [r for r in self.records if self.cells.get(r, "") not in trusted_cells]
         if self.flooded:
             found.append(f"the kernel sent more than {MAX_BYTES // 1024} KB of audit lines")
         return found

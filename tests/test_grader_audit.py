@@ -25,11 +25,20 @@ RUNNER = kernel_audit._HOOK + textwrap.dedent(
 )
 
 
-def audit(tmp_path: Path, code: str, extra_roots: tuple[Path, ...] = ()) -> tuple[list[str], int]:
-    """Run ``code`` as learner code under the hook; (records, exit status)."""
+def audit(
+    tmp_path: Path,
+    code: str,
+    extra_roots: tuple[Path, ...] = (),
+    *,
+    cell: str = "cell.py",
+    trusted: frozenset[str] = frozenset(),
+) -> tuple[list[str], int]:
+    """Run ``code`` as learner code under the hook, from a file named ``cell`` in the working
+    folder; (records the grader keeps when ``trusted`` names the course's cells, exit status)."""
     work = tmp_path / "work"
     work.mkdir(exist_ok=True)
-    script = work / "cell.py"
+    script = work / cell
+    script.parent.mkdir(parents=True, exist_ok=True)
     script.write_text(textwrap.dedent(code))
     stdlib = str(Path(sysconfig.get_paths()["stdlib"]).resolve()) + "/"
     roots = [str(r) + "/" for r in (*readable_roots(), *extra_roots)]
@@ -47,7 +56,7 @@ def audit(tmp_path: Path, code: str, extra_roots: tuple[Path, ...] = ()) -> tupl
     )
     channel.child_started()
     proc.communicate(timeout=60)
-    records = channel.finish()
+    records = channel.finish(trusted_cells=trusted)
     channel.close()
     return records, proc.returncode
 
@@ -146,3 +155,45 @@ def test_forged_lines_only_add_evidence(tmp_path):
         os.write(fd, b"C\\tmade-up-nonce\\nall clean, nothing to see\\n")
     """)
     assert "the audit channel carried a line the hook never writes" in records
+
+
+RUN_A_TOOL = """
+    import subprocess
+    subprocess.run(["true"])
+"""
+
+
+def test_what_a_course_cell_does_is_not_held_against_the_learner(tmp_path):
+    # ipykernel names a cell's code <tmp>/ipykernel_<pid>/<hash of the source>.py
+    course_cell = kernel_audit.cell_code_name("subprocess.run(['true'])")
+    records, _ = audit(
+        tmp_path, RUN_A_TOOL, cell=f"ipykernel_7/{course_cell}.py", trusted=frozenset({course_cell})
+    )
+    assert records == []
+
+
+def test_the_same_act_in_a_learner_cell_is_reported(tmp_path):
+    course_cell = kernel_audit.cell_code_name("subprocess.run(['true'])")
+    records, _ = audit(
+        tmp_path, RUN_A_TOOL, cell="ipykernel_7/99999.py", trusted=frozenset({course_cell})
+    )
+    assert any("starts a process, line 3" in r for r in records), records
+
+
+def test_forging_a_course_cell_name_is_reported(tmp_path):
+    course_cell = kernel_audit.cell_code_name("print('the course')")
+    records, _ = audit(
+        tmp_path,
+        f"""
+        import os
+        os.environ["IPYKERNEL_CELL_NAME"] = "/tmp/ipykernel_7/{course_cell}.py"
+        code = compile("import subprocess; subprocess.run(['true'])",
+                       "/tmp/ipykernel_7/{course_cell}.py", "exec")
+        exec(code)
+        """,
+        cell="ipykernel_7/12345.py",
+        trusted=frozenset({course_cell}),
+    )
+    text = "\n".join(records)
+    assert "renames the notebook's cells" in text, records
+    assert "compiles code under a notebook cell's name" in text, records
