@@ -109,3 +109,20 @@ def test_other_scorers() -> None:
         "reference": "B",
     }
     assert h.parse_json_object("{'name': 'A'}") is None
+
+
+def test_no_text_was_split_by_yaml() -> None:
+    """An unquoted comma in a YAML flow mapping cuts a description in two and makes its tail a
+    key with no value (three tool-description paraphrases were measured truncated that way)."""
+
+    def split_keys(node: object) -> list[str]:
+        if isinstance(node, dict):
+            found = [k for k, v in node.items() if v is None and isinstance(k, str) and " " in k]
+            return found + [k for v in node.values() for k in split_keys(v)]
+        if isinstance(node, list):
+            return [k for v in node for k in split_keys(v)]
+        return []
+
+    for name in ("classification", "extraction", "grounded", "injection", "tools",
+                 "techniques_classify", "techniques_other"):
+        assert not (found := split_keys(h.load(name))), f"{name}.yaml: text split into {found}"
