@@ -8,11 +8,12 @@ MODULE ?= module1_llm_features
 
 setup: $(VENV)/.installed ## create .venv and install the course (idempotent)
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml autograder/kernels/course-sim/kernel.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,cohort]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (course)" >/dev/null
+	$(BIN)/jupyter kernelspec install autograder/kernels/course-sim --sys-prefix --name course-sim >/dev/null 2>&1
 	@touch $@
 
 demo: setup ## run every notebook headless on the simulator, self-grade the solutions, summarise

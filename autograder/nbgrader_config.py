@@ -68,6 +68,27 @@ c.GenerateSolution.preprocessors = [
     _execute,
 ]
 
+# `nbgrader validate` (and the Validate button) builds its own Execute step, which cannot be
+# swapped, so it is pointed at a kernel that forces the simulator itself (the course-sim
+# kernelspec, autograder/cohort/sim_kernel.py). The setting is scoped to the validator: the
+# grader's own Execute steps never see it.
+def _has_course_sim_kernel() -> bool:
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    return "course-sim" in KernelSpecManager().find_kernel_specs()
+
+
+if _has_course_sim_kernel():
+    c.Validator.Execute.kernel_name = "course-sim"
+else:
+    import sys
+
+    print(
+        "nbgrader_config: the course-sim kernel is not installed, so `nbgrader validate` "
+        "runs with your shell's provider settings; run `make setup` to install it.",
+        file=sys.stderr,
+    )
+
 # A learner who deletes a test cell must not leave the grade stuck at needs_manual_grade:
 # nbgrader puts the cell back from the gradebook and runs it against the learner's code.
 c.OverwriteCells.add_missing_cells = True

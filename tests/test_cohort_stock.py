@@ -5,6 +5,8 @@
   marks on the simulator, and a local HTTP listener standing in for the provider (also set as
   the proxy) must receive nothing. The same run with nbgrader's own Execute step shows the
   listener would have seen the request and the key.
+* ``nbgrader validate`` in that shell runs on the simulator too (the course-sim kernel), and
+  on the notebook's own kernel (the control) it would have reached the provider.
 * Grading outputs are git-ignored.
 * ``make lab`` (as root here, when the tests run as root) serves Formgrader on the course: its
   HTTP API lists every module, and the course and assignment lists answer without an error.
@@ -194,6 +196,28 @@ def test_nbgrader_cli_without_the_venv_grades_on_the_simulator_whatever_the_shel
     assert control.returncode == 0, control.stderr[-3000:]
     nbgrader(["export", root, "--to", str(tmp_path / "control.csv")], env)
     assert scores(tmp_path / "control.csv")["ada"] == 0.0
+    assert any(key in request["auth"] for request in seen), seen
+
+
+def test_nbgrader_validate_runs_on_the_simulator_whatever_the_shell_says(tmp_path, listener):
+    url, seen = listener
+    key = "sk-test-" + secrets.token_hex(12)
+    env = hostile_shell(tmp_path, url, key)
+    notebook = tmp_path / "work" / "probe.ipynb"
+    notebook.parent.mkdir()
+    nbformat.write(probe_notebook(tmp_path / "instructor-course-home"), notebook)
+
+    checked = nbgrader(["validate", str(notebook)], env)
+    assert checked.returncode == 0, checked.stderr[-3000:]
+    assert "Success! Your notebook passes all the tests." in checked.stdout, checked.stdout
+    assert seen == []
+    assert not (tmp_path / "instructor-course-home").exists()
+    assert not list((tmp_path / "tmp").iterdir())  # the kernel's scratch home is gone
+    assert key not in checked.stdout + checked.stderr
+
+    # Control: the same validation on the notebook's own kernel reaches the "provider".
+    control = nbgrader(["validate", str(notebook), "--Validator.Execute.kernel_name=python3"], env)
+    assert "VALIDATION FAILED" in control.stdout, control.stdout[-2000:]
     assert any(key in request["auth"] for request in seen), seen
 
 

@@ -37,14 +37,7 @@ class SimulatorKernelManager(AsyncKernelManager):
     async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:
         self.scratch = Path(tempfile.mkdtemp(prefix="nbgrader-kernel-"))
         self._remove_scratch = weakref.finalize(self, shutil.rmtree, str(self.scratch), True)
-        mpl = self.scratch / ".config" / "matplotlib"
-        mpl.mkdir(parents=True)
-        _seed_font_cache(mpl)
-        kw["env"] = kernel_env(sys.executable) | {
-            "HOME": str(self.scratch),
-            "COURSE_HOME": str(self.scratch / ".course"),
-            "MPLCONFIGDIR": str(mpl),
-        }
+        kw["env"] = simulator_env(self.scratch, sys.executable)
         return await super()._async_pre_start_kernel(**kw)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
@@ -66,6 +59,19 @@ class SimulatorExecute(Execute):
     def __init__(self, **kwargs: Any) -> None:
         kwargs["kernel_manager_class"] = SimulatorKernelManager
         super().__init__(**kwargs)
+
+
+def simulator_env(scratch: Path, python: str) -> dict[str, str]:
+    """A kernel's whole environment: the simulator forced, nothing from the shell, and a home
+    (with the trace store) in ``scratch``."""
+    mpl = scratch / ".config" / "matplotlib"
+    mpl.mkdir(parents=True, exist_ok=True)
+    _seed_font_cache(mpl)
+    return kernel_env(python) | {
+        "HOME": str(scratch),
+        "COURSE_HOME": str(scratch / ".course"),
+        "MPLCONFIGDIR": str(mpl),
+    }
 
 
 def _seed_font_cache(target: Path) -> None:
