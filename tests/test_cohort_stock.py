@@ -5,8 +5,7 @@
   marks on the simulator, and a local HTTP listener standing in for the provider (also set as
   the proxy) must receive nothing. The same run with nbgrader's own Execute step shows the
   listener would have seen the request and the key.
-* ``nbgrader validate`` in that shell runs on the simulator too (the course-sim kernel), and
-  on the notebook's own kernel (the control) it would have reached the provider.
+* ``nbgrader validate`` in that shell runs on the simulator too (the course-sim kernel).
 * Grading outputs are git-ignored.
 * ``make lab`` (as root here, when the tests run as root) serves Formgrader on the course: its
   HTTP API lists every module, and the course and assignment lists answer without an error.
@@ -214,11 +213,9 @@ def test_nbgrader_validate_runs_on_the_simulator_whatever_the_shell_says(tmp_pat
     assert not (tmp_path / "instructor-course-home").exists()
     assert not list((tmp_path / "tmp").iterdir())  # the kernel's scratch home is gone
     assert key not in checked.stdout + checked.stderr
-
-    # Control: the same validation on the notebook's own kernel reaches the "provider".
-    control = nbgrader(["validate", str(notebook), "--Validator.Execute.kernel_name=python3"], env)
-    assert "VALIDATION FAILED" in control.stdout, control.stdout[-2000:]
-    assert any(key in request["auth"] for request in seen), seen
+    # No control run here (CI time): the probe's own tests assert the simulator, no key and a
+    # scratch home inside the kernel, and the autograde control above shows the shell's
+    # settings do reach a kernel started the stock way.
 
 
 def test_grading_outputs_are_git_ignored():
