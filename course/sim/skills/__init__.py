@@ -16,6 +16,9 @@ Order matters and is documented (docs/SIMULATOR.md, "Skills"); SKILLS is that li
    itself falls back to a text answer when no tool fits;
 2. judge, a judging task (an output to grade against a rubric or reference): such a prompt
    also holds a question, passages or a JSON format, which must not send it to QA or extract;
+2b. review, code (a diff or a fenced snippet) with instructions asking for a review: before
+   extract and classify, because a review prompt asks for JSON and lists the defect kinds;
+   after judge, so grading a review (an output section and judging words) stays a judgement;
 3. answer, a question over supplied passages: before extract, because grounded answering
    writes the JSON itself when JSON is asked for;
 4. extract, if JSON is asked for (response_format, the prompt, or the correction): before
@@ -32,7 +35,17 @@ from __future__ import annotations
 import dataclasses
 
 from course.sim.reading.redo import redo_view
-from course.sim.skills import agent, classify, extract, grounded, judge, plain, summarise, tools
+from course.sim.skills import (
+    agent,
+    classify,
+    extract,
+    grounded,
+    judge,
+    plain,
+    review,
+    summarise,
+    tools,
+)
 from course.sim.skills.base import Context, Reply, Skill
 
 __all__ = ["SKILLS", "Context", "Reply", "Skill", "answer"]
@@ -41,6 +54,7 @@ SKILLS: tuple[tuple[str, Skill], ...] = (
     ("agent", agent.respond),
     ("tools", tools.respond),
     ("judge", judge.respond),
+    ("review", review.respond),
     ("answer", grounded.respond_from_passages),
     ("extract", extract.respond),
     ("classify", classify.respond),
