@@ -31,6 +31,7 @@ class Rule:
     cells: dict[str, tuple[str, ...]]  # solution grade_id -> the clauses that run its code
     banned_names: tuple[str, ...] = ()  # notebook names the code may not touch
     banned_calls: tuple[str, ...] = ()  # names the code may not call (it may still mention them)
+    banned_attributes: tuple[str, ...] = ()  # attributes the code may not read (frame walking)
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,101 @@ M2_07_SOLVER = Rule(
     banned_calls=("Client",),
 )
 
+# Module 3's failure analysis: detectors read the trajectory they are given, and a fix sees
+# what production sees. The answer key (Task objects, the checks, the generator), the simulator,
+# the client and the harness are out of reach, and so is every way to find them at run time
+# (frames, the garbage collector, inspect, sys).
+_M3_07_ANSWER_KEY = (
+    "course.agents.shop.tasks",
+    "course.agents.shop.checks",
+    "course.agents.shop.run",
+    "course.agents.shop.store",
+    "course.agents.shop.check",
+    "course.agents.shop.changes",
+    "course.agents.shop.policy_violations",
+    "course.agents.shop.failure_kind",
+    "course.agents.shop.generate_tasks",
+    "course.agents.shop.run_task",
+    "course.agents.shop.run_tasks",
+    "course.agents.shop.outcomes_frame",
+    "course.agents.shop.Task",
+    "course.agents.shop.TaskSet",
+    "course.agents.shop.Shop",
+    "course.agents.failures",
+    "course.agents.loop",
+    "course.agents.Agent",
+    "course.sim",
+    "course.llm",
+    "gc",
+    "inspect",
+    "sys",
+    "ctypes",
+    "traceback",
+    "importlib",
+    "builtins",
+    "threading",
+    "pickle",
+    "marshal",
+    "types",
+)
+_M3_07_NAMES = (
+    "GRADING",
+    "GradingHarness",
+    "generate_tasks",
+    "run_task",
+    "run_config",
+    "compare_runs",
+    "score_detector",
+    "runs",
+    "trajectories",
+    "Client",
+)
+_M3_07_FRAMES = (
+    "f_back",
+    "f_locals",
+    "f_globals",
+    "f_builtins",
+    "f_code",
+    "tb_frame",
+    "tb_next",
+    "gi_frame",
+    "cr_frame",
+    "ag_frame",
+    "__traceback__",
+    "__self__",
+    "__subclasses__",
+    "__mro__",
+    "__bases__",
+    "__class__",
+)
+M3_07_DETECTORS = Rule(
+    text=(
+        "detectors read the trajectory they are given: no answer key, no simulator, no harness, "
+        "no notebook state, no frames"
+    ),
+    banned_modules=_M3_07_ANSWER_KEY,
+    cells={
+        "ex2_solution": ("c2_unverified_tests",),
+        "ex3_solution": ("c3_refund_tests",),
+        "ex4_solution": ("c4_shipped_tests",),
+    },
+    banned_names=_M3_07_NAMES,
+    banned_attributes=_M3_07_FRAMES,
+)
+M3_07_FIX = Rule(
+    text=(
+        "the fix sees what production sees: no answer key (Task objects, the checks, the task "
+        "generator), no course.sim, no course.llm, no harness, no frames, gc, inspect or sys"
+    ),
+    banned_modules=_M3_07_ANSWER_KEY,
+    cells={"ex5_solution": ("c5_fix_tests",)},
+    banned_names=_M3_07_NAMES,
+    banned_attributes=_M3_07_FRAMES,
+)
+
 CONTRACTS: dict[tuple[str, str], tuple[Rule, ...]] = {
     ("module2_evals", "07_assignment_eval_harness"): (M2_07_FUNCTIONS, M2_07_SOLVER),
+    ("module3_agents", "07_assignment_failure_analysis"): (M3_07_DETECTORS, M3_07_FIX),
 }
 
 _NAMESPACE_READERS = frozenset({"globals", "vars"})
@@ -276,6 +370,8 @@ class _Uses(ast.NodeVisitor):
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if node.attr in _SNEAKY_ATTRIBUTES:
             self._flag(node, f"reaches into {node.attr}")
+        elif node.attr in self.rule.banned_attributes:
+            self._flag(node, f"reads .{node.attr}")
         dotted = self._dotted(node)
         if dotted is not None:
             self._check_module(node, dotted, "uses")
@@ -325,6 +421,10 @@ class _Uses(ast.NodeVisitor):
                 self._flag(node, f"getattr on {owner} with a name built at run time")
             elif owner is not None:
                 self._check_module(node, f"{owner}.{attr}", "uses")
+            if attr in self.rule.banned_attributes or attr in _SNEAKY_ATTRIBUTES:
+                self._flag(node, f"reads .{attr} through getattr")
+            elif attr is None and self.rule.banned_attributes:
+                self._flag(node, "getattr with a name built at run time")
         elif (
             isinstance(func, ast.Name) and func.id in _NAMESPACE_READERS and self.rule.banned_names
         ):

@@ -1,0 +1,111 @@
+"""Where module 3 07's bars come from: detectors' precision/recall and the fix's paired pass^2
+gain, on production runs of freshly generated task sets, over seeds.
+
+    .venv/bin/python benchmarks/bar_m3_failure_analysis.py [--seeds 1,2,3,4,5,6,7,8]
+
+The grader scores exercises 2-4 (detectors) on production's runs of `generate_tasks(<secret
+seed>, 48)`, three runs per task on sim-large at temperature 0.7, against the checks' labels, and
+replays exercise 5's FIXED on the same tasks, paired with production. This script runs the
+notebook's own harness and reference solutions (read from the source notebook, so they cannot
+drift) against lazy variants a learner might hand in, so the bars sit where the reference clears
+them on every seed and lazy work does not:
+
+- detectors: flag every run; flag every run that used the tool in question;
+- fixes: production unchanged; production's prompt plus "be careful, follow the policy"; the
+  reference's prompt without its guards; the reference (prompt and guards).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import io
+import sys
+import time
+import types
+from pathlib import Path
+
+import nbformat
+
+SOURCE = Path(__file__).resolve().parents[1] / (
+    "autograder/source/module3_agents/07_assignment_failure_analysis.ipynb"
+)
+CELLS = {"harness", "ex2_solution", "ex3_solution", "ex4_solution", "ex5_solution"}
+
+
+def reference_namespace() -> dict:
+    """The notebook's setup, harness and reference detectors and fix (no model call)."""
+    nb = nbformat.read(SOURCE, as_version=4)
+    module = types.ModuleType("m3_07_reference")
+    sys.modules[module.__name__] = module
+    namespace = module.__dict__
+    namespace.update(provider="sim", model=None, seed=0, sample_size=0)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.cell_type == "code" and (cell.get("id") == "setup" or grade_id in CELLS):
+            with contextlib.redirect_stdout(io.StringIO()):
+                exec(compile(cell.source, grade_id or "setup", "exec"), namespace)
+    return namespace
+
+
+def used(tool: str):
+    def detector(run) -> bool:
+        return any(s.tool == tool and s.error is None for s in run.tool_calls())
+
+    return detector
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seeds", default="1,2,3,4,5,6,7,8")
+    args = parser.parse_args()
+    ns = reference_namespace()
+    grading, production, config = ns["GRADING"], ns["PRODUCTION"], ns["AgentConfig"]
+    detectors = {
+        "unverified_access": {
+            "reference": ns["detect_unverified_access"],
+            "every run": lambda run: True,
+            "used get_order": used("get_order"),
+        },
+        "refund_against_policy": {
+            "reference": ns["detect_refund_against_policy"],
+            "every run": lambda run: True,
+            "used refund_item": used("refund_item"),
+        },
+        "changed_a_shipped_order": {
+            "reference": ns["detect_changed_shipped_order"],
+            "every run": lambda run: True,
+            "used cancel_order": used("cancel_order"),
+        },
+    }
+    careful = production.system + "Be careful and always follow the shop's policy.\n"
+    fixes = {
+        "reference": ns["FIXED"],
+        "reference prompt, no guards": config("fixed", ns["FIXED_SYSTEM"]),
+        "production + 'be careful'": config("fixed", careful),
+        "production unchanged": dataclasses.replace(production, name="fixed"),
+    }
+    for seed in [int(s) for s in args.seeds.split(",")]:
+        started = time.perf_counter()
+        runs, _ = grading.production(seed)
+        print(f"seed {seed}: production solve {runs['success'].mean():.2f}, violations "
+              f"{runs['violated'].mean():.2f} ({time.perf_counter() - started:.1f} s)")
+        for mode, variants in detectors.items():
+            cells = []
+            for name, detector in variants.items():
+                d = grading.detection("bar", detector, mode, seed)
+                cells.append(f"{name} P {d.precision:.2f} R {d.recall:.2f}")
+            print(f"  {mode} ({int(runs[mode].sum())} runs): " + "; ".join(cells))
+        for name, fix in fixes.items():
+            started = time.perf_counter()
+            r = grading.replay("bar", fix, seed)
+            hat, rate = r.pass_hat_k, r.solve_rate
+            print(f"  fix {name}: pass^{r.k} {hat.difference:+.2f} (CI {hat.low:+.2f} to "
+                  f"{hat.high:+.2f}), solve {rate.difference:+.2f} (CI {rate.low:+.2f} to "
+                  f"{rate.high:+.2f}), violations {r.violations[0]:.2f} -> {r.violations[1]:.2f}"
+                  f" ({time.perf_counter() - started:.1f} s)", flush=True)
+
+
+if __name__ == "__main__":
+    main()
