@@ -1,4 +1,4 @@
-"""course.agents.trials: n trials per task, and the reliability figures computed from them.
+"""course.agents.trials (n trials per task) and course.evals.reliability (the figures from them).
 
 The figures are checked against independent computations (enumerating every k-subset of the
 trials, Wilson's formula written out), not only against course.evals.
@@ -14,17 +14,16 @@ import pandas as pd
 import pytest
 
 from course.agents.shop import generate_tasks
-from course.agents.trials import (
+from course.agents.trials import run_trials, trial_seeds
+from course.errors import CourseError
+from course.evals import pass_at_k, pass_hat_k
+from course.evals.reliability import (
     pass_k_curves,
     reliability_class,
-    run_trials,
     solve_rate_ci,
     spend_per_solved,
     summarise_tasks,
-    trial_seeds,
 )
-from course.errors import CourseError
-from course.evals import pass_at_k, pass_hat_k
 from course.llm import Client
 
 RUN_COLUMNS = [
