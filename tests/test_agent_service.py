@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from course.agents.replay import dashboard_frame, draw_sessions, replay
+from course.agents.replay import dashboard_frame, draw_sessions, plot_dashboard, replay
 from course.agents.service import (
     FALLBACK_REPLY,
     AgentService,
@@ -338,6 +338,14 @@ def test_the_dashboard_windows_a_log_with_known_numbers():
     assert board.loc[10.0, "cost_per_session_usd"] == pytest.approx(0.0015)
     with pytest.raises(ValueError, match="no sessions yet"):
         dashboard_frame(log[log["status"] == "rejected"])
+    import matplotlib
+
+    matplotlib.use("Agg")
+    fig = plot_dashboard(board, [(9.5, "canary"), (9.7, "rollback")])
+    assert len(fig.axes) == 6
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert labels == ["canary", "rollback"], labels
+    matplotlib.pyplot.close(fig)
 
 
 def test_canary_verdicts_on_data_whose_answer_is_known():

@@ -197,19 +197,27 @@ def plot_dashboard(frame: pd.DataFrame, events: Sequence[tuple[float, str]] = ()
     axes[2, 1].bar(x, killed.fillna(0), width=width, color="#999999")
     axes[2, 1].set(title="share answered by the kill-switch fallback", ylim=(0, 1))
     for ax in axes.flat:
-        for at, label in events:
+        for at, _ in events:
             ax.axvline(at, color="black", linestyle=":", linewidth=1)
-            if ax is axes[0, 0]:
-                ax.annotate(
-                    label,
-                    (at, 1),
-                    xycoords=("data", "axes fraction"),
-                    fontsize=7,
-                    rotation=90,
-                    va="top",
-                    ha="right",
-                )
+    _label_events(axes[0, 0], events, span=float(starts[-1] + step - starts[0]))
     for ax in axes[-1]:
         ax.set_xlabel("seconds since the first request")
     fig.tight_layout()
     return fig
+
+
+def _label_events(ax: plt.Axes, events: Sequence[tuple[float, str]], span: float) -> None:
+    """Event labels at the top of ``ax``, stepped down when events crowd together."""
+    level, last = 0, None
+    for at, label in sorted(events):
+        level = level + 1 if last is not None and at - last < span * 0.08 else 0
+        last = at
+        ax.annotate(
+            label,
+            (at, 0.97 - 0.11 * level),
+            xycoords=("data", "axes fraction"),
+            fontsize=7,
+            va="top",
+            ha="left",
+            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.8, "lw": 0},
+        )
