@@ -2,6 +2,7 @@
 ones, on fresh diffs over many seeds (the grader draws its diffs with a secret seed).
 
     .venv/bin/python benchmarks/bar_m3_review.py [--seeds 12]
+    .venv/bin/python benchmarks/bar_m3_review.py --skill [--seeds 5]   # docs/SIMULATOR.md, review
 
 Exercise 1 (a ruff code -> kind mapping): micro precision >= 0.80 and recall >= 0.50 on
 `generate_diffs(seed, 150)`. Exercise 2 (a review prompt): micro recall >= 0.60 and precision
@@ -41,7 +42,12 @@ def reference(name: str) -> object:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=12)
-    seeds = range(9000, 9000 + parser.parse_args().seeds)
+    parser.add_argument("--skill", action="store_true", help="the review skill's figures")
+    arguments = parser.parse_args()
+    seeds = range(9000, 9000 + arguments.seeds)
+    if arguments.skill:
+        skill_figures(seeds)
+        return
 
     mapping = reference("RULE_TO_KIND")
     mappings = {
@@ -76,6 +82,38 @@ def main() -> None:
             found = [r.kinds for r in review_diffs(client, diffs, prompt)]
             rows.append(score([d.labels for d in diffs], found).loc["micro"])
         report(name, rows, 0.80, 0.60)
+
+
+def skill_figures(seeds: range) -> None:
+    """Micro precision / recall (pooled over the seeds, 120 diffs each) per tier and prompt,
+    parse failures, and per-kind recall for the listed-with-definitions prompt."""
+    prompts = {
+        "kinds with definitions, JSON": default_prompt(),
+        "kind names only, JSON": default_prompt(list(KINDS)),
+        "no kinds, JSON": 'Review this diff. Reply with JSON: {"findings": [...]}.',
+        "no kinds, prose": "Review this diff.",
+    }
+    sets = [generate_diffs(seed, 120) for seed in seeds]
+    labels = [d.labels for diffs in sets for d in diffs]
+    for tier in ("sim-small", "sim-large"):
+        client = Client("sim", tier, seed=0, cache=False, traces=False)
+        for name, prompt in prompts.items():
+            found = [r for diffs in sets for r in review_diffs(client, diffs, prompt)]
+            table = score(labels, [r.kinds for r in found])
+            print(
+                f"{tier:9s} {name:30s} precision {table.loc['micro', 'precision']:.2f} "
+                f"recall {table.loc['micro', 'recall']:.2f} "
+                f"parse failures {sum(not r.parsed for r in found) / len(found):.0%}"
+            )
+            if prompt == default_prompt():
+                print("    recall per kind: " + ", ".join(
+                    f"{k} {table.loc[k, 'recall']:.2f}" for k in KINDS
+                ))  # fmt: skip
+    diffs = [d for s in sets for d in s]
+    linter = score(labels, lint_review(diffs, reference("RULE_TO_KIND")))
+    print("ruff, reference mapping: recall per kind: " + ", ".join(
+        f"{k} {linter.loc[k, 'recall']:.2f}" for k in KINDS
+    ))  # fmt: skip
 
 
 def report(name: str, rows: list, precision_bar: float, recall_bar: float) -> None:
