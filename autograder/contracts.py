@@ -114,6 +114,7 @@ _M3_07_ANSWER_KEY = (
     "course.agents.shop.Shop",
     "course.agents.failures",
     "course.agents.loop",
+    "course.evals",
     "course.agents.Agent",
     "course.sim",
     "course.llm",
@@ -131,6 +132,7 @@ _M3_07_ANSWER_KEY = (
 )
 _M3_07_NAMES = (
     "GRADING",
+    "PRODUCTION",
     "GradingHarness",
     "generate_tasks",
     "run_task",

@@ -33,9 +33,10 @@ from autograder.contracts import CONTRACTS, check_notebook, zeroed
 from autograder.grading import GradeReport, grade_submission
 from autograder.paths import release_dir, source_dir
 from course.agents import Step, Trajectory
-from course.agents.failures import AgentConfig, compare_runs, failure_modes, score_detector
+from course.agents.failures import AgentConfig, failure_modes
 from course.agents.shop import Outcome
 from course.errors import CourseError
+from course.evals.failure_analysis import compare_runs, score_detector
 
 MODULE = "module3_agents"
 NAME = "07_assignment_failure_analysis"
@@ -140,6 +141,9 @@ DETECTOR_CHEATS = {
     "    return bool(GRADING.production(7)[0]['unverified_access'].any())\n",
     "the checks": "from course.agents.shop.checks import policy_violations\n\n\n"
     "def detect_unverified_access(run):\n    return False\n",
+    "the scoring function": "from course.evals import failure_analysis as fa\n"
+    "fa.score_detector = lambda *a: None\n\n\ndef detect_unverified_access(run):\n"
+    "    return True\n",
     "the labelling function": "import course.agents.failures as f\n"
     "f.failure_modes = lambda outcome: dict.fromkeys(f.FAILURE_MODES, True)\n\n\n"
     "def detect_unverified_access(run):\n    return True\n",
