@@ -17,6 +17,15 @@ def course_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def fresh_breakers() -> None:
+    """Every test starts with closed circuit breakers: one test's dead endpoint must not make
+    another's calls fail fast."""
+    from course.llm.breaker import reset_breakers
+
+    reset_breakers()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Files with slow tests first, the rest in their usual order after them.
 

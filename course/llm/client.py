@@ -1,7 +1,7 @@
 """One client for every provider, with the backend discipline built in.
 
-A call goes: cache lookup -> budget check -> attempt -> (retry with backoff on transient
-errors) -> cost -> trace -> (validate and repair structured output) -> cache store.
+A call goes: cache lookup -> circuit breaker -> budget check -> attempt -> (retry with backoff
+on transient errors) -> cost -> trace -> (validate and repair structured output) -> cache store.
 Each step has a switch, so a notebook can show what happens without it.
 """
 
@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from course.config import Settings, resolve, state_dir
 from course.errors import ConfigurationError
+from course.llm.breaker import CircuitBreaker, ProviderUnavailable, breaker_for
 from course.llm.budget import Budget
 from course.llm.cache import ResponseCache, request_key
 from course.llm.errors import BudgetExceeded, LLMError, StructuredOutputError, TransientError
@@ -74,6 +75,7 @@ class Client:
         faults: FaultPlan | None = None,
         real_time: bool = False,
         provider_impl: Provider | None = None,
+        breaker: CircuitBreaker | bool | None = None,
     ) -> None:
         self.settings: Settings = resolve(provider, model)
         self.feature = feature
@@ -89,6 +91,9 @@ class Client:
         if faults is not None and not native_faults:
             self.provider = ChaosProvider(self.provider, faults)
         self.clock = VirtualClock() if self.provider.virtual_time else RealClock()
+        if breaker is None:  # by default only real waits need a breaker
+            breaker = not self.provider.virtual_time
+        self.breaker = _default_or(breaker, lambda: breaker_for(self.provider.endpoint))
         self.cache = _default_or(cache, lambda: ResponseCache(state_dir() / "cache.sqlite"))
         self.traces = _default_or(traces, default_sink)
         self.sinks = [sink for sink in (self.traces, *sinks) if sink is not None]
@@ -181,11 +186,14 @@ class Client:
         waited = spent_latency = 0.0
         for attempt in range(1, self.retry.max_attempts + 1):
             call.attempts += 1
+            self._through_breaker(request, call)
             self._reserve(request, spec, call)
             started = utc_now()
             try:
                 reply = self.provider.send(request, timeout_s)
             except Exception as error:
+                if self.breaker is not None:
+                    self.breaker.record(error)
                 elapsed = getattr(error, "elapsed_s", 0.0)
                 spent_latency += elapsed
                 retrying = isinstance(error, TransientError) and attempt < self.retry.max_attempts
@@ -201,6 +209,8 @@ class Client:
                 self.clock.sleep(delay)
                 waited += delay
                 continue
+            if self.breaker is not None:
+                self.breaker.record(None)
             cost = spec.cost_usd(reply.input_tokens, reply.output_tokens)
             self._charge(cost)
             self._trace(
@@ -210,6 +220,16 @@ class Client:
                 reply, request, cost, spent_latency + reply.latency_s + waited, attempt
             )
         raise AssertionError("unreachable: the loop returns or raises")
+
+    def _through_breaker(self, request: LLMRequest, call: _Call) -> None:
+        """Raise ProviderUnavailable (traced as an error attempt) if the breaker is open."""
+        if self.breaker is None:
+            return
+        try:
+            self.breaker.before_attempt()
+        except ProviderUnavailable as error:
+            self._trace(call, request, "error", utc_now(), error=error)
+            raise self._tagged(error, call) from None
 
     def _tagged(self, error: LLMError, call: _Call) -> LLMError:
         """Attach the ids that find this call's attempts in the trace store."""
