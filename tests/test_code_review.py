@@ -381,6 +381,29 @@ def test_clean_code_that_looks_suspicious_is_no_defect_to_the_reader(code):
     assert defects(snippet_diff(code)) == set(), noticed(snippet_diff(code))
 
 
+def test_on_generated_diffs_the_reader_sees_every_planted_defect_and_no_clean_twin():
+    concept_of = {
+        "timeout": "no_timeout", "sql": "sql_formatting", "except": "bare_except",
+        "default": "mutable_default", "secret": "hardcoded_secret", "tls": "tls_unverified",
+        "shell": "shell_injection", "retry": "retry_no_backoff", "paging": "unbounded_pagination",
+    }  # fmt: skip
+    for diff in generate_diffs(5, 200):
+        seen = {concept_of[c] for c in defects(diff.text)}
+        assert seen == diff.labels, (diff.id, diff.labels, noticed(diff.text), diff.text)
+
+
+def test_a_client_with_a_timeout_excuses_its_own_calls_only():
+    code = """
+    def both(session, base):
+        with httpx.Client(base_url=base, timeout=5) as client:
+            first = client.get("/a")
+        return first, session.get(base + "/b")
+    """
+    found = {(c.concept, c.line, c.strength) for c in candidates(
+        code_under_review(f"```diff\n{snippet_diff(code)}```"))}  # fmt: skip
+    assert ("timeout", 3, "hunch") in found and ("timeout", 4, "subtle") in found, found
+
+
 def test_a_hunk_that_starts_mid_function_is_still_read():
     diff = textwrap.dedent("""\
         --- a/jobs/export.py

@@ -213,11 +213,17 @@ class _Reader(ast.NodeVisitor):
     def __init__(self, added: frozenset[int], tree: ast.AST) -> None:
         self.added = added
         self.found: list[Candidate] = []
-        # a client or session built with a timeout: its calls need none of their own
-        self.client_timeout = any(
-            re.search(r"(?:Client|Session)$", _dotted(c.func)) and _keyword(c, "timeout")
-            for c in _calls(tree)
-        )
+        # names bound to a client or session built with a timeout: their calls need none
+        self.timed_clients: set[str] = set()
+        for node in ast.walk(tree):
+            pairs = []
+            if isinstance(node, ast.Assign):
+                pairs = [(t, node.value) for t in node.targets]
+            elif isinstance(node, ast.With | ast.AsyncWith):
+                pairs = [(i.optional_vars, i.context_expr) for i in node.items if i.optional_vars]
+            for target, value in pairs:
+                if _timed_client(value):
+                    self.timed_clients.add(_dotted(target))
 
     def note(self, concept: str, node: ast.AST, strength: str, note: str) -> None:
         line = getattr(node, "lineno", 0)
@@ -234,7 +240,7 @@ class _Reader(ast.NodeVisitor):
         receiver = name.rsplit(".", 1)[0] if "." in name else ""
         http = last in _HTTP_VERBS and _HTTP_RECEIVER.search(receiver) and node.args
         if http and _keyword(node, "timeout") is None and not _spreads(node):
-            if receiver == "httpx" or (receiver != "requests" and self.client_timeout):
+            if receiver == "httpx" or receiver in self.timed_clients:
                 self.note("timeout", node, HUNCH, f"{name}() sets no timeout of its own")
             elif receiver == "requests":
                 self.note("timeout", node, CLEAR, f"{name}() has no timeout")
@@ -427,6 +433,15 @@ class _Reader(ast.NodeVisitor):
             return
         endless = isinstance(node, ast.While) and isinstance(node.test, ast.Constant)
         self.note("paging", node, CLEAR if endless else SUBTLE, "pages are read with no cap")
+
+
+def _timed_client(value: ast.AST) -> bool:
+    """A call building a client or session with a timeout (`httpx.Client(timeout=5)`)."""
+    return (
+        isinstance(value, ast.Call)
+        and bool(re.search(r"(?:Client|Session)$", _dotted(value.func)))
+        and _keyword(value, "timeout") is not None
+    )
 
 
 def _conditional_exit(handler: ast.ExceptHandler) -> bool:
