@@ -202,7 +202,8 @@ class AgentService:
         self.started = time.monotonic()
 
     def client(self, version: AgentVersion) -> Client:
-        """One client per version, shared by the request threads (it is thread-safe)."""
+        """One client per version, shared by the request threads (tests/test_agent_service.py
+        checks that concurrent sessions get the verdicts of serial ones)."""
         with self._lock:
             if version.name not in self._clients:
                 self._clients[version.name] = Client(
