@@ -10,7 +10,10 @@ them alike:
   flight, then N.
 
 Sessions per second by wall clock and per CPU second of this process (server threads included),
-as ratios to the baseline. Verdicts must agree across the four (the simulator is deterministic
+as ratios to the baseline. The agent is Python bound by the GIL, so more sessions in flight
+cannot beat one core; on a loaded machine, though, more threads win more CPU from other
+processes, and the wall-clock column then measures the scheduler: read the per-CPU-second one.
+Verdicts must agree across the four (the simulator is deterministic
 at temperature 0), or the run fails: a faster service that answers differently is not faster.
 
 Usage:  .venv/bin/python benchmarks/bench_agent_service.py [--sessions 120] [--rounds 2]
