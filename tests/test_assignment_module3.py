@@ -7,7 +7,8 @@ What the grader must get right, tested from the outside:
 - a submission with good detectors and nothing else earns exactly the detectors' points;
 - detectors that hard-code the shipped runs' labels, and a fix that finds the answer key at run
   time, earn none of those points: the detectors are scored on runs of tasks generated at grading
-  time, and the fix's cell breaks the contract (autograder.contracts), whatever the replay says;
+  time, and the fix's cell breaks the contract (autograder.contracts), whatever the replay says
+  (its frame walking also flags the notebook, so the cells after it wait for a person);
 - the contract itself: every way to reach the answer key costs the clause, honest code costs
   nothing.
 
@@ -372,11 +373,16 @@ def test_hard_coded_labels_and_a_peek_at_the_answer_key_earn_no_hidden_point(har
     got = autograded_points(hard_coded)
     hidden = [*DETECTORS.values(), "c5_fix_tests"]
     assert {c: got[c] for c in hidden} == dict.fromkeys(hidden, 0), got
-    assert {c: got[c] for c in POINTS if c not in hidden} == {
-        c: POINTS[c] for c in POINTS if c not in hidden
-    }, "the untouched clauses keep their points"
+    assert got["c1_reliability_tests"] == POINTS["c1_reliability_tests"], "untouched: kept"
     (notebook,) = hard_coded.notebooks
     errors = "\n".join(notebook.errors)
     assert "recall 0.00" in errors, errors[:2000]
-    (fix,) = [c for c in notebook.cells if c.grade_id == "c5_fix_tests"]
-    assert "contract" in (fix.reason or "") and "f_back" in fix.reason, fix.reason
+    cells = {c.grade_id: c for c in notebook.cells}
+    fix = cells["c5_fix_tests"].reason or ""
+    assert "contract" in fix and "inspect" in fix, fix
+    # Walking frames is tampering the grader's static scan also sees: the notebook is flagged
+    # and the test cells after it wait for a person instead of scoring.
+    assert any("f_back" in flag for flag in notebook.flags), notebook.flags
+    assert (cells["c6_analysis_precheck"].reason or "").startswith("held for a person"), (
+        cells["c6_analysis_precheck"].reason
+    )
