@@ -13,6 +13,37 @@ them on every seed and lazy work does not:
 - detectors: flag every run; flag every run that used the tool in question;
 - fixes: production unchanged; production's prompt plus "be careful, follow the policy"; the
   reference's prompt without its guards; the reference (prompt and guards).
+
+Measured (2026-12-08, 2-core machine shared with other jobs, load average 6-10):
+
+Detectors, seeds 1-20 (`--detectors-only`), precision / recall against the checks' labels; the
+bar is 0.8 and 0.8:
+
+| mode | reference | flag every run | flag every run that used the tool |
+|---|---|---|---|
+| unverified_access (25-45 runs per seed) | P 1.00, R 1.00 | P 0.17-0.31 | get_order: P 0.23-0.40 |
+| refund_against_policy (14-24) | P >= 0.94, R 1.00 | P 0.10-0.17 | refund_item: P 0.37-0.53 |
+| changed_a_shipped_order (5-12, pooled: 6+) | P 1.00, R >= 0.88 | P 0.04-0.08 | cancel: 0.23-0.62 |
+
+Before the order-change detector judged only the status a run saw (it flagged a change to an
+order never looked at) and before a mode was pooled to six positives, seed 8 gave it precision
+0.71 on five positives: two garbled order numbers that were still processing.
+
+Fixes, seeds 1-10, pass^2 of the fix minus production's (paired bootstrap 95% CI over 48 tasks,
+three runs each) and the share of runs breaking a rule; the bar is CI low > 0 and at most half of
+production's violations:
+
+| fix | pass^2 difference | CI low | violations after (production 0.35-0.46) | clears |
+|---|---|---|---|---|
+| reference (prompt and guards) | +0.22 to +0.34 | +0.06 to +0.21 | 0.01-0.06 | 10 of 10 |
+| reference prompt, no guards | +0.17 to +0.29 | +0.02 to +0.17 | 0.05-0.08 | 10 of 10 |
+| production + "be careful" | -0.12 to +0.15 | -0.21 to +0.03 | 0.37-0.42 | 0 of 10 |
+| production unchanged | 0 | 0 | as production | 0 of 10 |
+
+The CI low of the reference (+0.06 at worst) is the thinnest margin in this assignment: pass^2
+is noisier per task than the solve rate, and 48 tasks are what fits the grading time (each
+replay is 144 agent runs). A prompt that restores the rules without guards also passes, as it
+should: it is a real fix.
 """
 
 from __future__ import annotations
