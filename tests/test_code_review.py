@@ -442,6 +442,32 @@ def test_the_skill_answers_only_a_review_request_with_code():
     assert result.skill != "review"
 
 
+@pytest.mark.parametrize(
+    ("system", "skill"),
+    [
+        (
+            "Look for:\n* missing_timeout: requests that may hang\n* sqli: SQL glued from input\n"
+            "Answer in JSON.",
+            "review",
+        ),
+        (
+            "Which language is this snippet? Options:\n- python_code: Python source\n"
+            "- shell_script: a Bash script\n- sql_query: an SQL statement",
+            "classify",
+        ),
+        (
+            "Label the snippet's topic:\n- network_calls: talks to HTTP services\n"
+            "- database_access: queries a database\n- file_handling: reads files",
+            "classify",
+        ),
+    ],
+)
+def test_listed_defect_kinds_make_a_review_but_a_label_set_alone_does_not(system, skill):
+    code = "```python\nimport os\nhere = os.getcwd()\n```"
+    messages = [{"role": "system", "content": system}, {"role": "user", "content": code}]
+    assert Simulator().complete(SimRequest(model="sim-small", messages=messages)).skill == skill
+
+
 def test_the_skill_is_deterministic_and_names_kinds_the_prompt_lists():
     diff = snippet_diff("def f(x=[]):\n    return x\n")
     prompt = (
@@ -505,3 +531,24 @@ def test_temperature_raises_the_error_rates(diffs):
         "sim-small", default_prompt(), diffs, json_mode=True, temperature=1.0
     )
     assert hot.loc["micro", "recall"] < cold.loc["micro", "recall"]
+
+
+def test_kinds_named_and_defined_in_other_words_are_matched_by_meaning(diffs):
+    mine = {  # my names -> (the course's kind, my definition)
+        "missing_timeout": ("no_timeout", "outbound web requests that could wait forever"),
+        "sqli": ("sql_formatting", "queries assembled by pasting user values into the SQL text"),
+        "catch_all": ("bare_except", "exception handlers that catch absolutely everything"),
+        "shared_default": ("mutable_default", "parameters defaulting to a list or dict object"),
+        "secret_in_code": ("hardcoded_secret", "credentials or API keys written in the file"),
+        "insecure_tls": ("tls_unverified", "HTTPS connections that skip certificate checks"),
+        "command_injection": ("shell_injection", "commands built from input, run by a shell"),
+        "hammering_retry": ("retry_no_backoff", "retrying at once, never waiting longer"),
+        "endless_paging": ("unbounded_pagination", "following next-page links with no limit"),
+    }
+    listed = "\n".join(f"* {name} — {meaning}" for name, (_, meaning) in mine.items())
+    prompt = f'Look for:\n{listed}\nOutput JSON: {{"issues": [{{"type": "...", "line": 0}}]}}'
+    found = review_diffs(client(), diffs, prompt, kinds=list(mine))
+    as_course = [frozenset(mine[k][0] for k in r.kinds) for r in found]
+    table = score([d.labels for d in diffs], as_course)
+    assert table.loc["micro", "recall"] >= 0.6 and table.loc["micro", "precision"] >= 0.8, table
+    assert all(table.loc[k, "tp"] > 0 for k in KINDS), table["tp"]

@@ -83,6 +83,9 @@ _REVIEW_CUE = re.compile(
     r"\b(?:bugs?|defects?|issues?|problems?|vulnerabilit\w*|mistakes?|flaws?|risks?)\b",
     re.I,
 )
+_SEARCH_VERB = re.compile(
+    r"\b(?:look|watch|check|flag|spot|catch|detect|report|find|search|scan|hunt)\b", re.I
+)
 _HTTP_VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "request"}
 _HTTP_RECEIVER = re.compile(r"requests|session|http|client|api|conn", re.I)
 _SECRET_NAME = re.compile(
@@ -115,11 +118,20 @@ class Candidate:
 
 def wants_review(ctx: Context) -> Code | None:
     """The code to review, when the last user turn holds code and the instructions ask for a
-    review (review / audit / find the bugs / what is wrong ...); else None."""
+    review (review / audit / find the bugs / what is wrong ...), or ask to look for two or more
+    kinds of defect the reviewer knows by meaning ("Look for: - missing_timeout: ..."); a label
+    set alone ("Which language is this? - python_code ...") is not a review. Else None."""
     code = code_under_review(last_user_text(ctx.request.messages))
     if code is None:
         return None
-    return code if _REVIEW_CUE.search(instructions_text(ctx.request.messages)) else None
+    instructions = instructions_text(ctx.request.messages)
+    if _REVIEW_CUE.search(instructions):
+        return code
+    if not _SEARCH_VERB.search(instructions):
+        return None
+    names, meanings = stated_kinds(instructions)
+    known = _matching(tuple((n, meanings.get(n, "")) for n in names)) if len(names) >= 2 else {}
+    return code if len(known) >= 2 else None
 
 
 # --- 1. reading -----------------------------------------------------------------------------
