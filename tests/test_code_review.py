@@ -552,3 +552,19 @@ def test_kinds_named_and_defined_in_other_words_are_matched_by_meaning(diffs):
     table = score([d.labels for d in diffs], as_course)
     assert table.loc["micro", "recall"] >= 0.6 and table.loc["micro", "precision"] >= 0.8, table
     assert all(table.loc[k, "tp"] > 0 for k in KINDS), table["tp"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "+def broken(:\n+    return ]\n",  # not Python at all
+        "+" + "(" * 300 + "\n",  # deeper than the parser allows
+        "+const x = await fetch(url);\n+if (x) { while (true) { page++; } }\n",  # JavaScript
+        "+\n+\n",  # nothing added but blank lines
+    ],
+)
+def test_unparsable_or_foreign_code_gets_a_review_not_a_crash(body):
+    diff = f"--- a/x.py\n+++ b/x.py\n@@ -1,0 +1,{body.count(chr(10))} @@\n{body}"
+    result = ask(default_prompt(), diff, response_format={"type": "json_object"})
+    assert result.skill == "review"
+    assert isinstance(json.loads(result.content)["findings"], list)
