@@ -86,6 +86,7 @@ M2_07_SOLVER = Rule(
         "course.data.fresh_handbook",
         "course.sim",
         "course.llm.providers",
+        "course.evals.counted",  # the grading harness's clients and meter
     ),
     cells={"ex7_solution": ("c8_improvement_tests", "c9_cost_tests")},
     banned_names=("GRADING", "GradingHarness", "load_qa", "load_judge_set", "dev"),

@@ -34,6 +34,7 @@ from course.data.handbook import (
     QAItem,
     check_integrity,
     contains_fact,
+    is_right,
     load_judge_set,
     load_qa,
 )
@@ -121,12 +122,13 @@ def _shipped() -> tuple[tuple[frozenset[str], QAItem], ...]:
     return tuple((_words(q.question), q) for q in load_qa())
 
 
+# A shipped answer abstains only as the whole of NOT_IN_HANDBOOK, nothing around it.
+_SHIPPED_ABSTENTION = re.compile(rf"\A{re.escape(NOT_IN_HANDBOOK)}\Z")
+
+
 def _right(question: QAItem, answer: str) -> bool:
     """The course's key-fact metric, applied to a shipped answer."""
-    if not question.answerable:
-        return answer == NOT_IN_HANDBOOK
-    stale = question.outdated_answer is not None and contains_fact(answer, question.outdated_answer)
-    return all(contains_fact(answer, fact) for fact in question.key_facts) and not stale
+    return is_right(question, answer, _SHIPPED_ABSTENTION)
 
 
 def _memory_answers(question: QAItem) -> bool:

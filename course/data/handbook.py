@@ -394,3 +394,36 @@ def check_integrity(
         "questions": len(qa),
         "judged": len(judged),
     }
+
+
+# --------------------------------------------------------------------------------------------
+# Is an answer right?
+# --------------------------------------------------------------------------------------------
+
+# The abstentions the course's prompts ask for: NOT_IN_HANDBOOK, or "I don't know".
+ABSTAINED = re.compile(
+    r"not stated in the handbook|\b(?:i )?(?:don't|do not) know\b", re.IGNORECASE
+)
+
+
+def states_outdated(question: QAItem, answer: str) -> bool:
+    """True when the answer states the superseded value of an outdated-trap question."""
+    return question.outdated_answer is not None and contains_fact(answer, question.outdated_answer)
+
+
+def missing_facts(question: QAItem, answer: str) -> list[str]:
+    """The key facts the answer does not state, in the question's order."""
+    return [fact for fact in question.key_facts if not contains_fact(answer, fact)]
+
+
+def is_right(question: QAItem, answer: str, abstained: re.Pattern[str] = ABSTAINED) -> bool:
+    """The course's answer metric for a handbook question (one definition for every notebook).
+
+    Answerable: the answer states every key fact (contains_fact: on token boundaries, so "5
+    minutes" is not in "15 minutes") and not the superseded value. Unanswerable: it abstains,
+    meaning `abstained` finds a match in it. What counts as abstaining depends on what the prompt
+    told the model to say, so a notebook whose prompt asks for other words passes its own pattern.
+    """
+    if not question.answerable:
+        return bool(abstained.search(answer))
+    return not missing_facts(question, answer) and not states_outdated(question, answer)

@@ -15,6 +15,7 @@ from course.llm.errors import (
     StructuredOutputError,
     TransientError,
 )
+from course.llm.preflight import provider_or_sim
 from course.llm.retry import NO_RETRY, RetryPolicy
 from course.llm.types import LLMRequest, LLMResponse, Message, ToolCall, Usage
 
@@ -39,5 +40,6 @@ __all__ = [
     "ToolCall",
     "TransientError",
     "Usage",
+    "provider_or_sim",
     "request_key",
 ]
