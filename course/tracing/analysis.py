@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-import jsonschema
 import pandas as pd
 
 from course.llm.structured import extract_json_text
@@ -62,6 +61,10 @@ def _fails_schema(request_json: str | None, text: str | None) -> bool:
         return False  # not a structured call: any reply is a reply
     if not text:
         return True
+    # Imported here: jsonschema's format checkers take ~1 s to import (a grammar is built),
+    # which every notebook importing course.tracing would pay for a check it may never run.
+    import jsonschema
+
     try:
         jsonschema.validate(json.loads(extract_json_text(text)), schema)
     except (ValueError, jsonschema.ValidationError):
