@@ -134,6 +134,11 @@ def test_ruff_selection_must_be_rule_codes():
         lint_diffs([diff], [])
 
 
+def test_an_unknown_rule_code_is_a_clear_error_naming_it():
+    with pytest.raises(CourseError, match="S999"):
+        lint_review(generate_diffs(0, 2), {"S999": "no_timeout"})
+
+
 def test_the_linter_is_blind_to_the_semantic_kinds_and_strong_on_the_others():
     diffs = generate_diffs(21, 150)
     table = score([d.labels for d in diffs], lint_review(diffs, RULES))
