@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import ast
 import json
+import os
+import subprocess
+import sys
 import textwrap
 
 import numpy as np
@@ -89,6 +92,22 @@ def test_generated_diffs_are_seeded_labelled_valid_python_and_varied():
     for kind in KINDS:
         texts = {d.added_code() for d in one if d.labels == {kind}}
         assert len(texts) >= min(4, len([d for d in one if d.labels == {kind}])), kind
+
+
+def test_the_same_seed_gives_the_same_diffs_in_another_process():
+    """Python's string hashing differs per process; nothing drawn may depend on set order."""
+    script = (
+        "import hashlib; from course.review import generate_diffs; "
+        "print(hashlib.sha256(''.join(d.text for d in generate_diffs(9, 40)).encode()).hexdigest())"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True,
+            env={**os.environ, "PYTHONHASHSEED": str(hash_seed)},
+        ).stdout
+        for hash_seed in (1, 2, 3)
+    }  # fmt: skip
+    assert len(digests) == 1, digests
 
 
 def test_generate_diffs_refuses_bad_arguments_with_a_hint():

@@ -811,7 +811,7 @@ def make_one(rng: random.Random, id: str, kinds: list[str], clean_kinds: list[st
     bodies = [p.code for p in parts]
     existing = _fill(rng.choice(_EXISTING), names)
     imports = set().union(*(p.imports for p in parts))
-    before_imports = {i for i in imports if rng.random() < 0.5}
+    before_imports = {i for i in sorted(imports) if rng.random() < 0.5}
     before = _module(service, before_imports, [existing], names)
     at = rng.randrange(2)  # new functions after (0) or before (1) the existing one
     functions = [*bodies, existing] if at else [existing, *bodies]
