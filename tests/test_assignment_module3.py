@@ -5,6 +5,8 @@ What the grader must get right, tested from the outside:
 - the reference earns every autograded point and its written analysis waits for a person; the
   untouched release earns nothing and nothing waits;
 - a submission with good detectors and nothing else earns exactly the detectors' points;
+- a plausible bug costs exactly its clause: a detector that flags every refund loses the refund
+  clause, a fix that only asks the agent to be careful loses the fix clause;
 - detectors that hard-code the shipped runs' labels, and a fix that finds the answer key at run
   time, earn none of those points: the detectors are scored on runs of tasks generated at grading
   time, and the fix's cell breaks the contract (autograder.contracts), whatever the replay says
@@ -386,3 +388,39 @@ def test_hard_coded_labels_and_a_peek_at_the_answer_key_earn_no_hidden_point(har
     assert (cells["c6_analysis_precheck"].reason or "").startswith("held for a person"), (
         cells["c6_analysis_precheck"].reason
     )
+
+
+# Flags every run with a successful refund: right about refunds, wrong about the policy.
+EVERY_REFUND = '''
+def detect_refund_against_policy(run: Trajectory) -> bool:
+    return any(s.tool == "refund_item" and s.error is None for s in run.tool_calls())
+'''
+
+# Production's prompt with a plea to be careful: nothing the analysis points at.
+BE_CAREFUL = '''
+FIXED = AgentConfig(
+    "fixed", PRODUCTION_SYSTEM + "Be careful and always follow the shop's policy.\\n"
+)
+'''
+
+
+@pytest.fixture(scope="module")
+def plausible_bugs(source_root, tmp_path_factory) -> GradeReport:
+    work = tmp_path_factory.mktemp("plausible-bugs")
+    folder = submission_with(
+        SOURCE, work / "submission", {"ex3_solution": EVERY_REFUND, "ex5_solution": BE_CAREFUL}
+    )
+    return grade(source_root, folder, work / "work")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1500)
+def test_a_lazy_detector_and_a_cosmetic_fix_cost_exactly_their_clauses(plausible_bugs):
+    assert autograded_points(plausible_bugs) == {
+        **POINTS, "c3_refund_tests": 0, "c5_fix_tests": 0
+    }
+    (notebook,) = plausible_bugs.notebooks
+    errors = "\n".join(notebook.errors)
+    assert "Exercise 3: expected precision and recall >= 0.8" in errors, errors[:2000]
+    assert "Exercise 5: expected" in errors, errors[:2000]
+    assert not notebook.flags, notebook.flags
