@@ -20,7 +20,8 @@ instructions ask for a review (`wants_review`). Three steps a learner can follow
    a SUSPECT is reported (a false positive) with `FALSE_ALARM[...] x base_error_rate x focus x
    (1 + 0.5 T)`, and a kind the prompt lists is invented on an unrelated diff with
    `INVENT x base_error_rate`. `focus` is what the prompt says to look for: 1 when it lists the
-   kinds with a definition each, NAMES_ONLY when it lists names only, UNFOCUSED when it lists none.
+   kinds with a definition for at least half of them, NAMES_ONLY when it lists names only,
+   UNFOCUSED when it lists none.
 3. **Write**: the kinds are the prompt's own names, each concept matched to the listed kind
    closest in meaning (name and definition; `course.sim.meaning`), concepts with no match left
    out, as a reviewer told what to look for does; with no list, the model's own names
