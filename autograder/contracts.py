@@ -32,6 +32,7 @@ class Rule:
     banned_names: tuple[str, ...] = ()  # notebook names the code may not touch
     banned_calls: tuple[str, ...] = ()  # names the code may not call (it may still mention them)
     banned_attributes: tuple[str, ...] = ()  # attributes the code may not read (frame walking)
+    guarded_names: tuple[str, ...] = ()  # names no learner cell may rebind (the grading harness)
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,7 @@ M3_07_DETECTORS = Rule(
     },
     banned_names=_M3_07_NAMES,
     banned_attributes=_M3_07_FRAMES,
+    guarded_names=("GRADING", "GradingHarness"),
 )
 M3_07_FIX = Rule(
     text=(
@@ -185,6 +187,7 @@ M3_07_FIX = Rule(
     cells={"ex5_solution": ("c5_fix_tests",)},
     banned_names=_M3_07_NAMES,
     banned_attributes=_M3_07_FRAMES,
+    guarded_names=("GRADING", "GradingHarness"),
 )
 
 CONTRACTS: dict[tuple[str, str], tuple[Rule, ...]] = {
@@ -223,6 +226,10 @@ def check_notebook(
                 if clauses:
                     line, what = tainted[index]
                     found.append(Violation(index, line, what, rule, clauses))
+            rebound = sorted(uses.defined & set(rule.guarded_names))
+            if rebound:  # a harness replaced by a cell of one's own grades nothing honestly
+                every = tuple(dict.fromkeys(c for cs in rule.cells.values() for c in cs))
+                found.append(Violation(index, 1, f"rebinds {rebound[0]}", rule, every))
     return found
 
 

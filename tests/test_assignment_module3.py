@@ -76,13 +76,16 @@ def notebooks():
     return nbformat.read(SOURCE, as_version=4), nbformat.read(RELEASE, as_version=4)
 
 
-def _zeroed(notebooks, replacements: dict[str, str]) -> set[str]:
+def _zeroed(notebooks, replacements: dict[str, str], added: str | None = None) -> set[str]:
     source, release = notebooks
     nb = copy.deepcopy(source)
     for cell in nb.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if grade_id in replacements:
             cell.source = replacements[grade_id]
+    if added is not None:  # a cell of the learner's own, just before the fix's test
+        at = next(i for i, c in enumerate(nb.cells) if "c5_fix_tests" in str(c.metadata))
+        nb.cells.insert(at, nbformat.v4.new_code_cell(added))
     return set(zeroed(check_notebook(MODULE, NAME, nb, release)))
 
 
@@ -156,6 +159,19 @@ DETECTOR_CHEATS = {
 @pytest.mark.parametrize("source", DETECTOR_CHEATS.values(), ids=DETECTOR_CHEATS.keys())
 def test_a_detector_that_reads_labels_scores_nothing(notebooks, source):
     assert _zeroed(notebooks, {"ex2_solution": source}) == {"c2_unverified_tests"}
+
+
+HARNESS_SWAPS = {
+    "a harness of one's own": "class Lenient:\n    K = 2\n\n    def replay(self, *args):\n"
+    "        raise SystemExit\n\n\nGRADING = Lenient()\n",
+    "the harness deleted": "del GRADING\n",
+    "the class replaced": "class GradingHarness:\n    pass\n",
+}
+
+
+@pytest.mark.parametrize("source", HARNESS_SWAPS.values(), ids=HARNESS_SWAPS.keys())
+def test_a_cell_that_replaces_the_harness_costs_every_hidden_clause(notebooks, source):
+    assert _zeroed(notebooks, {}, added=source) == {*DETECTORS.values(), "c5_fix_tests"}
 
 
 HONEST = {
