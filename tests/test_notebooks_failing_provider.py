@@ -5,8 +5,8 @@ local model whose replies never parse. The notebook must then say what happened 
 end (no traceback, nothing on stderr), and its trace summaries must count those calls as errors.
 Each notebook runs through the openai provider against the simulator's HTTP server with a fault
 plan that breaks every call: "malformed_json" (every reply is unparseable JSON; structured calls
-fail after the repair turn) for all of them, and "server_error" (every attempt a 5xx) for those
-whose retries over HTTP fit a test run.
+fail after the repair turn) and "server_error" (every attempt a 5xx: the client's circuit breaker
+stops calling after a few, so the notebooks do not wait through backoff on every call).
 """
 
 from __future__ import annotations
@@ -26,14 +26,11 @@ pytestmark = pytest.mark.slow
 
 MODULE = "module1_llm_features"
 NOTEBOOKS = [p for p in source_notebooks() if p.parent.name == MODULE]
-# Real backoff waits over HTTP: notebooks 02 (an ablation of hundreds of calls) and 04 (a red-team
-# loop) retry every call with waits and outlast the test timeout on a provider that answers every
-# attempt with a 5xx; they need a circuit breaker that stops calling a provider plainly down.
-SLOW = {"02_ticket_triage", "04_guardrails_and_rollback"}
-NO_BREAKER = pytest.mark.xfail(reason="outlasts the cell timeout: no circuit breaker", run=False)
+# Notebooks 02 (an ablation of hundreds of calls) and 04 (a red-team loop) used to retry every
+# call with real waits on a provider that answers every attempt with a 5xx and outlast the test;
+# the client's circuit breaker (course.llm.breaker) now stops calling a provider plainly down.
 CASES = [pytest.param(p, "malformed_json", id=f"{p.stem}-unparseable") for p in NOTEBOOKS] + [
-    pytest.param(p, "server_error", id=f"{p.stem}-5xx", marks=[NO_BREAKER] * (p.stem in SLOW))
-    for p in NOTEBOOKS
+    pytest.param(p, "server_error", id=f"{p.stem}-5xx") for p in NOTEBOOKS
 ]
 
 
