@@ -440,3 +440,12 @@ def test_a_lazy_detector_and_a_cosmetic_fix_cost_exactly_their_clauses(plausible
     assert "Exercise 3: expected precision and recall >= 0.8" in errors, errors[:2000]
     assert "Exercise 5: expected" in errors, errors[:2000]
     assert not notebook.flags, notebook.flags
+
+
+def test_the_method_notebooks_graded_fix_is_measured_on_fresh_tasks():
+    """Notebook 06's descriptions exercise is graded by its effect on tasks drawn from the
+    grading seed, never on the notebook's own sample."""
+    hidden = cells_by_id(source_dir(MODULE) / "06_failure_analysis_method.ipynb")["ex2_tests"]
+    hidden = hidden.split("### BEGIN HIDDEN TESTS")[1]
+    assert "  # grading-seed" in hidden and "generate_tasks(fresh_seed" in hidden
+    assert "gain_h.low > 0" in hidden
