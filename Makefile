@@ -25,11 +25,13 @@ JOBS ?= 2
 
 test: setup ## lint, then the whole test suite (what CI runs)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --config .importlinter
 	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile --durations=25
 
 test-fast: setup ## lint and every test that runs no notebook and no grader (for development)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile -m "not slow"
 
 # Jupyter refuses to run as root (containers, cloud VMs): allowed, with a warning.

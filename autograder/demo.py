@@ -26,9 +26,17 @@ def demo_command(args: argparse.Namespace) -> int:
     timeout = getattr(args, "timeout", None) or DEFAULT_TIMEOUT_S
     # The demo is the offline tour: force the simulator whatever the shell's configuration says.
     run_args = argparse.Namespace(
-        paths=[], release=False, source=False, parameter=None, provider="sim",
-        model=catalog().default_for("sim"), seed=None, sample_size=None, out=None,
-        timeout=timeout, jobs=getattr(args, "jobs", None),
+        paths=[],
+        release=False,
+        source=False,
+        parameter=None,
+        provider="sim",
+        model=catalog().default_for("sim"),
+        seed=None,
+        sample_size=None,
+        out=None,
+        timeout=timeout,
+        jobs=getattr(args, "jobs", None),
     )
     status = run_command(run_args)
     print("\nSelf-grading the reference solutions with the hidden tests:")

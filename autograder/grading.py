@@ -563,7 +563,8 @@ _SAFE_MESSAGES = (
 )
 GRADER_ENAMES = ("CellTimeoutError", "NotRun", "DeadKernelError")
 BUILTIN_EXCEPTIONS = frozenset(
-    name for name, value in vars(builtins).items()
+    name
+    for name, value in vars(builtins).items()
     if isinstance(value, type) and issubclass(value, BaseException)
 )
 
@@ -673,9 +674,7 @@ def execution_errors(nb: NotebookNode, source: NotebookNode | None = None) -> li
             message = clean_text(output.get("evalue", ""), 200)
             full = _ANSI.sub("", str(output.get("evalue", ""))).strip()
             safe = (
-                not message
-                or full in messages
-                or any(p.fullmatch(message) for p in _SAFE_MESSAGES)
+                not message or full in messages or any(p.fullmatch(message) for p in _SAFE_MESSAGES)
             )
             if hidden_ran and not safe:
                 message = HIDDEN_MESSAGE

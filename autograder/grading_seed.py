@@ -63,7 +63,8 @@ def grading_key() -> bytes:
     if len(key) < 32:
         raise GradingKeyError(
             f"the grading key in {path} is too short ({len(key)} characters); delete the file to "
-            f"make a new one, or set {KEY_ENV} to a long random string")
+            f"make a new one, or set {KEY_ENV} to a long random string"
+        )
     return key.encode()
 
 

@@ -38,7 +38,8 @@ from traitlets import Float, Integer, List, Unicode
 from autograder import kernel_check
 
 BUILTIN_EXCEPTIONS = frozenset(
-    name for name, value in vars(builtins).items()
+    name
+    for name, value in vars(builtins).items()
     if isinstance(value, type) and issubclass(value, BaseException)
 )
 TIMEOUT_ENAME = "CellTimeoutError"
@@ -256,7 +257,9 @@ class GuardedExecute(Execute):
             for grade_id in forged:
                 if grade_id in self._record["cells"]:
                     self._record["cells"][grade_id] = {
-                        "passed": False, "reason": "its reply was forged", "held": False
+                        "passed": False,
+                        "reason": "its reply was forged",
+                        "held": False,
                     }
             self._forged.clear()
             self._stop(f"the kernel forged a reply ({when})")

@@ -224,13 +224,16 @@ def _install(fd, config):
     sys.addaudithook(hook)
 '''
 
-_BOOT = _HOOK + r'''
+_BOOT = (
+    _HOOK
+    + r"""
 import sys as _sys
 _install(int(_sys.argv.pop(1)), __import__("json").loads(_sys.argv.pop(1)))
 del _install, _sys
 from ipykernel import kernelapp as _app
 _app.launch_new_instance()
-'''
+"""
+)
 
 
 def cell_code_name(source: str) -> str:

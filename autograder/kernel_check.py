@@ -26,7 +26,7 @@ MARKER = "AUTOGRADER-STATE"
 
 # Runs in the kernel in a fresh namespace; must not rely on anything the learner can shadow in
 # the user namespace. It prints one line: MARKER-<nonce>:<json>.
-_SNIPPET = r'''
+_SNIPPET = r"""
 def _check(nonce, roots):
     import builtins, sys, json, math, operator, cmath, threading, types, functools
     sys.audit("autograder.check", nonce)  # the audit hook echoes it to the grader
@@ -221,7 +221,7 @@ def _check(nonce, roots):
                     f"class {cls.__qualname__}: {name} is {always} against anything"
                 )
     return "AUTOGRADER-STATE-" + nonce + ":" + json.dumps(out, sort_keys=True)
-'''
+"""
 
 
 # The real sys, reached through syntax alone: no name is looked up in the user namespace,

@@ -68,6 +68,7 @@ c.GenerateSolution.preprocessors = [
     _execute,
 ]
 
+
 # `nbgrader validate` (and the Validate button) builds its own Execute step, which cannot be
 # swapped, so it is pointed at a kernel that forces the simulator itself (the course-sim
 # kernelspec, autograder/cohort/sim_kernel.py). The setting is scoped to the validator: the

@@ -63,8 +63,22 @@ DEFAULT_LIMITS: dict[str, int] = {
 TMP_SIZE = 256 * 1024**2  # the kernel's /tmp is a tmpfs of this size
 HOME_SIZE = 512 * 1024**2  # its home (working folder included) is a tmpfs of this size
 # Folders a kernel may read besides the install roots (the audit hook reports reads elsewhere).
-SYSTEM_READ = ("/usr/", "/etc/", "/lib/", "/lib32/", "/lib64/", "/libx32/", "/bin/", "/sbin/",
-               "/opt/", "/sys/", "/dev/", "/var/lib/", "/var/cache/", "/run/")
+SYSTEM_READ = (
+    "/usr/",
+    "/etc/",
+    "/lib/",
+    "/lib32/",
+    "/lib64/",
+    "/libx32/",
+    "/bin/",
+    "/sbin/",
+    "/opt/",
+    "/sys/",
+    "/dev/",
+    "/var/lib/",
+    "/var/cache/",
+    "/run/",
+)
 TREE_MEMORY = 4 * 1024**3  # bytes of memory for the kernel's whole process tree (cgroup)
 TREE_PIDS = 512  # tasks in the kernel's whole process tree (cgroup)
 CGROUP_ROOT = Path("/sys/fs/cgroup")

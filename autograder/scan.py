@@ -173,8 +173,7 @@ def _folded(node: ast.AST) -> str | None:
         left, right = _folded(node.left), _folded(node.right)
         return left + right if left is not None and right is not None else None
     if isinstance(node, ast.JoinedStr):
-        parts = [_folded(v.value if isinstance(v, ast.FormattedValue) else v)
-                 for v in node.values]
+        parts = [_folded(v.value if isinstance(v, ast.FormattedValue) else v) for v in node.values]
         return "".join(parts) if all(p is not None for p in parts) else None  # type: ignore[arg-type]
     return None
 
@@ -240,8 +239,10 @@ class _Visitor(ast.NodeVisitor):
                 self.add(node, f"calls {module}.{function}: {what}")
             if module == "builtins":
                 name = function
-        if isinstance(func, ast.Attribute) and func.attr in ("system", "getoutput") and (
-            isinstance(func.value, ast.Call) and _callee(func.value) == "get_ipython"
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in ("system", "getoutput")
+            and (isinstance(func.value, ast.Call) and _callee(func.value) == "get_ipython")
         ):
             self.add(node, "runs a shell command (!cmd)")
         if name in SUSPICIOUS_CALLS:
@@ -258,12 +259,17 @@ class _Visitor(ast.NodeVisitor):
         if callee in FILE_CALLS and node.args:
             prefix = _path_prefix(node.args[0])
             if prefix is not None and prefix.startswith("/proc"):
-                self.add(node, f"reads {prefix[:40]!r}...: other processes' command lines, "
-                               f"environment or files ({callee})")
+                self.add(
+                    node,
+                    f"reads {prefix[:40]!r}...: other processes' command lines, "
+                    f"environment or files ({callee})",
+                )
             elif prefix is not None and not _inside_cwd(prefix):
                 self.add(node, f"touches {prefix[:60]!r}..., outside the working folder ({callee})")
-        if isinstance(func, ast.Attribute) and func.attr in _ENVIRON_KEYED and self._is_environ(
-            func.value
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in _ENVIRON_KEYED
+            and self._is_environ(func.value)
         ):
             for child in [*node.args, *node.keywords]:
                 self.visit(child)
@@ -296,9 +302,10 @@ class _Visitor(ast.NodeVisitor):
 
     def _is_environ(self, node: ast.AST) -> bool:
         if isinstance(node, ast.Attribute) and node.attr in ("environ", "environb"):
-            return isinstance(node.value, ast.Name) and self.imports.get(
-                node.value.id, (node.value.id, None)
-            )[0] == "os"
+            return (
+                isinstance(node.value, ast.Name)
+                and self.imports.get(node.value.id, (node.value.id, None))[0] == "os"
+            )
         return isinstance(node, ast.Name) and self.imports.get(node.id) == ("os", "environ")
 
     def _named_by_string(self, node: ast.AST, name: str | None) -> None:
@@ -306,8 +313,11 @@ class _Visitor(ast.NodeVisitor):
         if name in SUSPICIOUS_ATTRS:
             self.add(node, f"uses .{name} (named by a string): {SUSPICIOUS_ATTRS[name]}")
         elif name is not None and HISTORY_NAMES.fullmatch(name):
-            self.add(node, f"uses {name} (named by a string): the cell input history "
-                           "(the running tests' source)")
+            self.add(
+                node,
+                f"uses {name} (named by a string): the cell input history "
+                "(the running tests' source)",
+            )
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
         folded = _folded(node.slice)
@@ -357,8 +367,11 @@ class _Visitor(ast.NodeVisitor):
             if isinstance(value, ast.Attribute) and value.attr == "parents":
                 inner = self._depth(value.value)
                 index = node.slice
-                step = index.value + 1 if isinstance(index, ast.Constant) and isinstance(
-                    index.value, int) else math.inf
+                step = (
+                    index.value + 1
+                    if isinstance(index, ast.Constant) and isinstance(index.value, int)
+                    else math.inf
+                )
                 return None if inner is None else inner - step
             if isinstance(value, ast.Call) and _callee(value) in _INSTALL_CALLS:
                 return 0
@@ -380,11 +393,27 @@ class _Visitor(ast.NodeVisitor):
             if callee == "join" and node.args:
                 inner = self._depth(node.args[0])
                 return None if inner is None else inner + sum(_segments(a) for a in node.args[1:])
-            if callee in ("Path", "PurePath", "PosixPath", "str", "fspath", "abspath", "realpath",
-                          "normpath", "expanduser") and node.args:
+            if (
+                callee
+                in (
+                    "Path",
+                    "PurePath",
+                    "PosixPath",
+                    "str",
+                    "fspath",
+                    "abspath",
+                    "realpath",
+                    "normpath",
+                    "expanduser",
+                )
+                and node.args
+            ):
                 return self._depth(node.args[0])
             if isinstance(node.func, ast.Attribute) and callee in (
-                "resolve", "absolute", "expanduser", "joinpath"
+                "resolve",
+                "absolute",
+                "expanduser",
+                "joinpath",
             ):
                 inner = self._depth(node.func.value)
                 extra = sum(_segments(a) for a in node.args) if callee == "joinpath" else 0
@@ -395,8 +424,11 @@ class _Visitor(ast.NodeVisitor):
         depth = self._depth(node)
         if depth is not None and depth < 0 and id(node) not in self._reported:
             self._reported.update(id(sub) for sub in ast.walk(node))
-            self.add(node, "walks up from the working folder, home or the installation "
-                           "(to the course root, gradebook, repository or other learners)")
+            self.add(
+                node,
+                "walks up from the working folder, home or the installation "
+                "(to the course root, gradebook, repository or other learners)",
+            )
 
     def _binds(self, node: ast.AST, name: str) -> None:
         if name in SHADOWED:

@@ -121,8 +121,10 @@ def main() -> None:
     for seed in [int(s) for s in args.seeds.split(",")]:
         started = time.perf_counter()
         runs, _ = grading.production(seed)
-        print(f"seed {seed}: production solve {runs['success'].mean():.2f}, violations "
-              f"{runs['violated'].mean():.2f} ({time.perf_counter() - started:.1f} s)")
+        print(
+            f"seed {seed}: production solve {runs['success'].mean():.2f}, violations "
+            f"{runs['violated'].mean():.2f} ({time.perf_counter() - started:.1f} s)"
+        )
         for mode, variants in detectors.items():
             cells = []
             for name, detector in variants.items():
@@ -133,10 +135,13 @@ def main() -> None:
             started = time.perf_counter()
             r = grading.replay("bar", fix, seed)
             hat, rate = r.pass_hat_k, r.solve_rate
-            print(f"  fix {name}: pass^{r.k} {hat.difference:+.2f} (CI {hat.low:+.2f} to "
-                  f"{hat.high:+.2f}), solve {rate.difference:+.2f} (CI {rate.low:+.2f} to "
-                  f"{rate.high:+.2f}), violations {r.violations[0]:.2f} -> {r.violations[1]:.2f}"
-                  f" ({time.perf_counter() - started:.1f} s)", flush=True)
+            print(
+                f"  fix {name}: pass^{r.k} {hat.difference:+.2f} (CI {hat.low:+.2f} to "
+                f"{hat.high:+.2f}), solve {rate.difference:+.2f} (CI {rate.low:+.2f} to "
+                f"{rate.high:+.2f}), violations {r.violations[0]:.2f} -> {r.violations[1]:.2f}"
+                f" ({time.perf_counter() - started:.1f} s)",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -31,9 +31,21 @@ from course.llm import Client  # noqa: E402
 from course.sim.skills import agent as sim_agent  # noqa: E402
 
 TIERS = ("sim-small", "sim-large")
-MODES = ("wrong_tool", "no_tool_fits", "wrong_argument", "hallucinated_argument", "skipped_check",
-         "stopped_early", "looped", "error_retry", "error_give_up", "error_ignore",
-         "claimed_action", "ignored_rule", "guessed_argument")
+MODES = (
+    "wrong_tool",
+    "no_tool_fits",
+    "wrong_argument",
+    "hallucinated_argument",
+    "skipped_check",
+    "stopped_early",
+    "looped",
+    "error_retry",
+    "error_give_up",
+    "error_ignore",
+    "claimed_action",
+    "ignored_rule",
+    "guessed_argument",
+)
 
 NO_POLICY = "You are a helpful customer support agent for an online shop. Use the tools."
 # The same policy in other words: the simulator must read it by meaning, not by our wording.
@@ -154,30 +166,39 @@ def main() -> None:
     for label, lever in LEVERS.items():
         results[label] = {tier: run(tier, seeds, args.n, tags, **lever) for tier in TIERS}
     print(f"seeds {seeds}, {args.n} tasks each\n")
-    print("| lever | solve small | solve large | policy violations small | large | "
-          "wrong tool small | large | hard / easy solved (large) |")
+    print(
+        "| lever | solve small | solve large | policy violations small | large | "
+        "wrong tool small | large | hard / easy solved (large) |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for label, by in results.items():
         s, g = by["sim-small"], by["sim-large"]
-        print(f"| {label} | {s['solve']:.2f} | {g['solve']:.2f} | {s['violations']:.2f} | "
-              f"{g['violations']:.2f} | {s['modes']['wrong_tool']:.2f} | "
-              f"{g['modes']['wrong_tool']:.2f} | {g['hard']:.2f} / {g['easy']:.2f} |")
+        print(
+            f"| {label} | {s['solve']:.2f} | {g['solve']:.2f} | {s['violations']:.2f} | "
+            f"{g['violations']:.2f} | {s['modes']['wrong_tool']:.2f} | "
+            f"{g['modes']['wrong_tool']:.2f} | {g['hard']:.2f} / {g['easy']:.2f} |"
+        )
     print("\nFailure modes (share of runs showing each), default lever:\n")
     print("| mode | sim-small | sim-large | sim-large at temperature 1 |")
     print("|---|---|---|---|")
     base = results["policy stated, clear tools (default)"]
     hot = results["temperature 1.0"]["sim-large"]
     for mode in MODES:
-        print(f"| {mode} | {base['sim-small']['modes'][mode]:.3f} | "
-              f"{base['sim-large']['modes'][mode]:.3f} | {hot['modes'][mode]:.3f} |")
+        print(
+            f"| {mode} | {base['sim-small']['modes'][mode]:.3f} | "
+            f"{base['sim-large']['modes'][mode]:.3f} | {hot['modes'][mode]:.3f} |"
+        )
     print("\nStop reasons (default lever):", {t: base[t]["stops"] for t in TIERS})
-    print("Agent steps per second in-process:",
-          {t: round(base[t]["steps_per_s"], 1) for t in TIERS})
+    print(
+        "Agent steps per second in-process:", {t: round(base[t]["steps_per_s"], 1) for t in TIERS}
+    )
     if args.http:
         http = over_http(seeds[:1], args.n, tags)
         results["http"] = http
-        print(f"Over HTTP (openai SDK -> sim server, sim-large): {http['steps_per_s']:.1f} "
-              f"steps/s, solve {http['solve']:.2f}")
+        print(
+            f"Over HTTP (openai SDK -> sim server, sim-large): {http['steps_per_s']:.1f} "
+            f"steps/s, solve {http['solve']:.2f}"
+        )
     out = ROOT / "benchmarks" / "results"
     out.mkdir(exist_ok=True)
     (out / "agents.json").write_text(json.dumps(results, indent=1, default=str))

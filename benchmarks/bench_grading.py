@@ -51,9 +51,7 @@ def grade_stock(module: str, workdir: Path) -> float:
     from nbgrader.api import Gradebook
 
     with engine.gradebook_patch(), Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        points = sum(
-            nb.score for nb in gb.find_submission(module, "reference").notebooks
-        )
+        points = sum(nb.score for nb in gb.find_submission(module, "reference").notebooks)
     return points
 
 

@@ -55,16 +55,26 @@ def scripted(*turns) -> ScriptedProvider:
             replies.append(turn)
             continue
         text, calls = turn
-        tool_calls = [ToolCall(id=f"c{i}-{name}", name=name, arguments=args)
-                      for i, (name, args) in enumerate(calls)]
-        replies.append(ProviderReply(text, 40, 10, "tool_calls" if calls else "stop", "r", 0.2,
-                                     tool_calls=tool_calls))
+        tool_calls = [
+            ToolCall(id=f"c{i}-{name}", name=name, arguments=args)
+            for i, (name, args) in enumerate(calls)
+        ]
+        replies.append(
+            ProviderReply(
+                text, 40, 10, "tool_calls" if calls else "stop", "r", 0.2, tool_calls=tool_calls
+            )
+        )
     return ScriptedProvider(replies)
 
 
 def agent_on(provider, tmp_path, budget=None, tools=(find_book, renew_loan, count_fines)):
-    client = Client("sim", "sim-small", provider_impl=provider, cache=False,
-                    traces=TraceStore(tmp_path / "traces.sqlite"))
+    client = Client(
+        "sim",
+        "sim-small",
+        provider_impl=provider,
+        cache=False,
+        traces=TraceStore(tmp_path / "traces.sqlite"),
+    )
     return Agent(client, list(tools), system="You help library members.", budget=budget)
 
 
@@ -131,8 +141,12 @@ def test_the_same_call_again_and_again_stops_as_a_loop(tmp_path):
 
 def test_tool_errors_in_a_row_stop_the_run(tmp_path):
     fines = ("count_fines", {"card_number": "9"})
-    provider = scripted(("", [fines]), ("", [("count_fines", {"card_number": "10"})]),
-                        ("", [("count_fines", {"card_number": "11"})]), ("never", []))
+    provider = scripted(
+        ("", [fines]),
+        ("", [("count_fines", {"card_number": "10"})]),
+        ("", [("count_fines", {"card_number": "11"})]),
+        ("never", []),
+    )
     run = agent_on(provider, tmp_path).run("What do I owe?")
     assert run.stop_reason is StopReason.TOOL_ERRORS
     assert all(step.error == "tool_error" for step in run.tool_calls())
@@ -154,11 +168,13 @@ def test_refusals_and_failed_model_calls_end_the_run_without_raising(tmp_path):
 
 
 def test_follow_up_user_turns_continue_the_conversation(tmp_path):
-    provider = scripted(("Which card number?", []), ("", [("renew_loan", {"card_number": "12"})]),
-                        ("Done.", []))
+    provider = scripted(
+        ("Which card number?", []), ("", [("renew_loan", {"card_number": "12"})]), ("Done.", [])
+    )
     answers = iter(["It's 12."])
-    run = agent_on(provider, tmp_path).run("Renew my loan",
-                                           user=lambda messages: next(answers, None))
+    run = agent_on(provider, tmp_path).run(
+        "Renew my loan", user=lambda messages: next(answers, None)
+    )
     assert run.stop_reason is StopReason.ANSWERED and run.answer == "Done."
     sent = provider.requests[1].messages
     assert [m.role for m in sent][-2:] == ["assistant", "user"] and sent[-1].content == "It's 12."
@@ -211,9 +227,13 @@ CITY_TOOLS = [weather_today, next_departures, book_table]
 CITY_GOALS = {
     "Should I take an umbrella in Porto this afternoon?": ("weather_today", {"city": "Porto"}),
     "When does the next tram leave from Praça da Figueira?": (
-        "next_departures", {"stop_name": "Praça da Figueira"}),
+        "next_departures",
+        {"stop_name": "Praça da Figueira"},
+    ),
     "Get the three of us a table at Cervejaria Ramiro tonight": (
-        "book_table", {"restaurant": "Cervejaria Ramiro", "people": 3}),
+        "book_table",
+        {"restaurant": "Cervejaria Ramiro", "people": 3},
+    ),
 }
 
 
@@ -221,19 +241,25 @@ def first_calls(client: Client) -> dict[str, tuple]:
     agent = Agent(client, CITY_TOOLS)
     runs = {goal: agent.run(goal) for goal in CITY_GOALS}
     assert all(run.stop_reason is StopReason.ANSWERED for run in runs.values())
-    return {goal: (run.tool_calls()[0].tool, run.tool_calls()[0].arguments) if run.tool_calls()
-            else None for goal, run in runs.items()}
+    return {
+        goal: (run.tool_calls()[0].tool, run.tool_calls()[0].arguments)
+        if run.tool_calls()
+        else None
+        for goal, run in runs.items()
+    }
 
 
 def test_the_simulator_drives_the_loop_with_the_right_tools():
     calls = first_calls(Client("sim", "sim-large", traces=False, cache=False))
     assert {goal: call[0] for goal, call in calls.items()} == {
-        goal: want[0] for goal, want in CITY_GOALS.items()}
+        goal: want[0] for goal, want in CITY_GOALS.items()
+    }
     # Arguments are the simulator's reading (it may misread, as small models do); the plainly
     # written ones must come through.
     assert calls["Should I take an umbrella in Porto this afternoon?"][1] == {"city": "Porto"}
     assert calls["When does the next tram leave from Praça da Figueira?"][1] == {
-        "stop_name": "Praça da Figueira"}
+        "stop_name": "Praça da Figueira"
+    }
 
 
 def test_the_same_runs_go_through_the_official_openai_sdk(monkeypatch):

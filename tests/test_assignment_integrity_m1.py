@@ -82,8 +82,11 @@ def source_root(tmp_path_factory) -> Path:
 
 
 def test_memorising_the_shipped_test_split_earns_no_quality_point(source_root, tmp_path):
-    folder = submission_with(source_root / MODULE / NOTEBOOK, tmp_path / "memorised",
-                             {"ex3_solution": MEMORISED_TEST_SPLIT})
+    folder = submission_with(
+        source_root / MODULE / NOTEBOOK,
+        tmp_path / "memorised",
+        {"ex3_solution": MEMORISED_TEST_SPLIT},
+    )
     report = grade_submission(MODULE, folder, workdir=tmp_path / "work", source_root=source_root)
     assert report.problems == []
     points = autograded_points(report)
@@ -93,8 +96,9 @@ def test_memorising_the_shipped_test_split_earns_no_quality_point(source_root, t
 
 
 def test_a_prompt_without_a_data_policy_loses_exercise_2(source_root, tmp_path):
-    folder = submission_with(source_root / MODULE / NOTEBOOK, tmp_path / "no-policy",
-                             {"ex2_solution": NO_POLICY})
+    folder = submission_with(
+        source_root / MODULE / NOTEBOOK, tmp_path / "no-policy", {"ex2_solution": NO_POLICY}
+    )
     report = grade_submission(MODULE, folder, workdir=tmp_path / "work", source_root=source_root)
     assert report.problems == []
     points = autograded_points(report)

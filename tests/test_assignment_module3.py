@@ -55,15 +55,21 @@ POINTS = {
     "c6_analysis_precheck": 1,
 }
 MANUAL = {"analysis_answer": 6}
-DETECTORS = {"ex2_solution": "c2_unverified_tests", "ex3_solution": "c3_refund_tests",
-             "ex4_solution": "c4_shipped_tests"}
+DETECTORS = {
+    "ex2_solution": "c2_unverified_tests",
+    "ex3_solution": "c3_refund_tests",
+    "ex4_solution": "c4_shipped_tests",
+}
 SLOW = [pytest.mark.slow, pytest.mark.timeout(1500)]
 
 
 def cells_by_id(path: Path) -> dict[str, str]:
     nb = nbformat.read(path, as_version=4)
-    return {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("grade_id")}
+    return {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade_id")
+    }
 
 
 # ------------------------------------------------------------------------------------------
@@ -200,8 +206,10 @@ def test_honest_fixes_break_no_rule(notebooks, source):
 
 
 def _run(*tools: tuple[str, str, str | None]) -> Trajectory:
-    steps = [Step(index=i, kind="tool", tool=name, text=text, error=error)
-             for i, (name, text, error) in enumerate(tools)]
+    steps = [
+        Step(index=i, kind="tool", tool=name, text=text, error=error)
+        for i, (name, text, error) in enumerate(tools)
+    ]
     return Trajectory(id="t", goal="g", steps=steps, answer="done")
 
 
@@ -222,16 +230,39 @@ def test_precision_and_recall_count_what_they_say():
 
 
 def test_labels_come_from_the_checks_wording():
-    outcome = Outcome("T-1", "refund_large", False, True, True,
-                      ("refunded O-1-1 for EUR 199.00 without escalating (limit 150)",), (), (), ())
-    assert failure_modes(outcome) == {"unverified_access": False, "refund_against_policy": True,
-                                      "changed_a_shipped_order": False}
+    outcome = Outcome(
+        "T-1",
+        "refund_large",
+        False,
+        True,
+        True,
+        ("refunded O-1-1 for EUR 199.00 without escalating (limit 150)",),
+        (),
+        (),
+        (),
+    )
+    assert failure_modes(outcome) == {
+        "unverified_access": False,
+        "refund_against_policy": True,
+        "changed_a_shipped_order": False,
+    }
 
 
 def _frame(config: str, successes: dict[str, list[bool]]) -> pd.DataFrame:
-    return pd.DataFrame([{"config": config, "task_id": t, "kind": "k", "trial": i, "success": s,
-                          "violated": not s} for t, row in successes.items()
-                         for i, s in enumerate(row)])
+    return pd.DataFrame(
+        [
+            {
+                "config": config,
+                "task_id": t,
+                "kind": "k",
+                "trial": i,
+                "success": s,
+                "violated": not s,
+            }
+            for t, row in successes.items()
+            for i, s in enumerate(row)
+        ]
+    )
 
 
 def test_compare_runs_pairs_tasks_and_estimates_pass_hat_k():
@@ -299,16 +330,18 @@ def detectors_only(source_root, tmp_path_factory) -> GradeReport:
     release = work / "release" / NOTEBOOK
     release.parent.mkdir()
     shutil.copyfile(RELEASE, release)
-    folder = submission_with(release, work / "submission",
-                             {cell: reference[cell] for cell in DETECTORS})
+    folder = submission_with(
+        release, work / "submission", {cell: reference[cell] for cell in DETECTORS}
+    )
     return grade(source_root, folder, work / "work")
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(1500)
 def test_good_detectors_and_no_fix_earn_exactly_the_detectors_points(detectors_only):
-    expected = {clause: (POINTS[clause] if clause in DETECTORS.values() else 0)
-                for clause in POINTS}
+    expected = {
+        clause: (POINTS[clause] if clause in DETECTORS.values() else 0) for clause in POINTS
+    }
     assert autograded_points(detectors_only) == expected
     (notebook,) = detectors_only.notebooks
     waiting = [c.grade_id for c in notebook.cells if c.needs_manual_grade]
@@ -336,7 +369,7 @@ def run_key(run) -> str:
     return run.goal + json.dumps(calls, sort_keys=True, default=str)
 
 
-_MEMORISER = '''
+_MEMORISER = """
 import json
 
 LABELS = {labels!r}
@@ -346,11 +379,11 @@ def {name}(run):
     calls = [[s.tool, s.arguments] for s in run.tool_calls()]
     key = run.goal + json.dumps(calls, sort_keys=True, default=str)
     return LABELS.get(key, {{}}).get({mode!r}, False)
-'''
+"""
 
 # Finds the task being run through the caller's frame: with it, the guard could do exactly the
 # task's changes. The replay may even look good; the contract scores the clause 0 regardless.
-_ANSWER_KEY_FIX = '''
+_ANSWER_KEY_FIX = """
 import inspect
 
 
@@ -362,23 +395,26 @@ def read_the_answer_key(tools):
 
 
 FIXED = AgentConfig("fixed", system=POLICY_TEXT, edit_tools=read_the_answer_key)
-'''
+"""
 
 
 @pytest.fixture(scope="module")
 def hard_coded(source_root, tmp_path_factory) -> GradeReport:
     """The reference with memorised detectors and a fix that reads the answer key."""
     labels = shipped_labels()
-    modes = {"ex2_solution": ("detect_unverified_access", "unverified_access"),
-             "ex3_solution": ("detect_refund_against_policy", "refund_against_policy"),
-             "ex4_solution": ("detect_changed_shipped_order", "changed_a_shipped_order")}
+    modes = {
+        "ex2_solution": ("detect_unverified_access", "unverified_access"),
+        "ex3_solution": ("detect_refund_against_policy", "refund_against_policy"),
+        "ex4_solution": ("detect_changed_shipped_order", "changed_a_shipped_order"),
+    }
     replacements = {
-        cell: _MEMORISER.format(labels={k: {mode: v[mode]} for k, v in labels.items()},
-                                name=name, mode=mode)
+        cell: _MEMORISER.format(
+            labels={k: {mode: v[mode]} for k, v in labels.items()}, name=name, mode=mode
+        )
         for cell, (name, mode) in modes.items()
     }
     replacements["ex5_solution"] = (
-        'from course.agents.shop import POLICY as POLICY_TEXT\n' + _ANSWER_KEY_FIX
+        "from course.agents.shop import POLICY as POLICY_TEXT\n" + _ANSWER_KEY_FIX
     )
     work = tmp_path_factory.mktemp("hard-coded")
     folder = submission_with(SOURCE, work / "submission", replacements)
@@ -401,23 +437,23 @@ def test_hard_coded_labels_and_a_peek_at_the_answer_key_earn_no_hidden_point(har
     # Walking frames is tampering the grader's static scan also sees: the notebook is flagged
     # and the test cells after it wait for a person instead of scoring.
     assert any("f_back" in flag for flag in notebook.flags), notebook.flags
-    assert (cells["c6_analysis_precheck"].reason or "").startswith("held for a person"), (
-        cells["c6_analysis_precheck"].reason
-    )
+    assert (cells["c6_analysis_precheck"].reason or "").startswith("held for a person"), cells[
+        "c6_analysis_precheck"
+    ].reason
 
 
 # Flags every run with a successful refund: right about refunds, wrong about the policy.
-EVERY_REFUND = '''
+EVERY_REFUND = """
 def detect_refund_against_policy(run: Trajectory) -> bool:
     return any(s.tool == "refund_item" and s.error is None for s in run.tool_calls())
-'''
+"""
 
 # Production's prompt with a plea to be careful: nothing the analysis points at.
-BE_CAREFUL = '''
+BE_CAREFUL = """
 FIXED = AgentConfig(
     "fixed", PRODUCTION_SYSTEM + "Be careful and always follow the shop's policy.\\n"
 )
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -432,9 +468,7 @@ def plausible_bugs(source_root, tmp_path_factory) -> GradeReport:
 @pytest.mark.slow
 @pytest.mark.timeout(1500)
 def test_a_lazy_detector_and_a_cosmetic_fix_cost_exactly_their_clauses(plausible_bugs):
-    assert autograded_points(plausible_bugs) == {
-        **POINTS, "c3_refund_tests": 0, "c5_fix_tests": 0
-    }
+    assert autograded_points(plausible_bugs) == {**POINTS, "c3_refund_tests": 0, "c5_fix_tests": 0}
     (notebook,) = plausible_bugs.notebooks
     errors = "\n".join(notebook.errors)
     assert "Exercise 3: expected precision and recall >= 0.8" in errors, errors[:2000]

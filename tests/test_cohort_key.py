@@ -7,8 +7,12 @@ from autograder.cohort import worker
 
 
 def _tree(root, sim_text: str) -> None:
-    files = {"course/sim/engine.py": sim_text, "autograder/grading.py": "x = 1\n",
-             "autograder/source/m/a.ipynb": "{}", "course/__pycache__/a.pyc": "junk"}
+    files = {
+        "course/sim/engine.py": sim_text,
+        "autograder/grading.py": "x = 1\n",
+        "autograder/source/m/a.ipynb": "{}",
+        "course/__pycache__/a.pyc": "junk",
+    }
     for rel, text in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)

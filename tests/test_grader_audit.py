@@ -43,15 +43,17 @@ def audit(
     stdlib = str(Path(sysconfig.get_paths()["stdlib"]).resolve()) + "/"
     roots = [str(r) + "/" for r in (*readable_roots(), *extra_roots)]
     (work / "tmp").mkdir(exist_ok=True)
-    config = {"rw": [str(work) + "/"], "ro": list(SYSTEM_READ), "roots": roots,
-              "stdlib": [stdlib]}
+    config = {"rw": [str(work) + "/"], "ro": list(SYSTEM_READ), "roots": roots, "stdlib": [stdlib]}
     channel = kernel_audit.AuditChannel()
     fd = channel.write_fd
     import json
 
     proc = subprocess.Popen(
         [sys.executable, "-I", "-c", RUNNER, str(fd), json.dumps(config), str(script)],
-        cwd=work, pass_fds=(fd,), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=work,
+        pass_fds=(fd,),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         env={"PATH": "/usr/bin:/bin", "TMPDIR": str(work / "tmp"), "HOME": str(work)},
     )
     channel.child_started()
@@ -62,7 +64,9 @@ def audit(
 
 
 def test_honest_code_sends_nothing(tmp_path):
-    records, status = audit(tmp_path, """
+    records, status = audit(
+        tmp_path,
+        """
         import json, tempfile, warnings, subprocess, inspect, gc, sqlite3
         from pathlib import Path
         import course
@@ -77,7 +81,8 @@ def test_honest_code_sends_nothing(tmp_path):
         gc.collect()
         print(inspect.signature(json.dumps), open("/etc/hostname").read() if
               Path("/etc/hostname").exists() else "")
-    """)
+    """,
+    )
     assert status == 0
     assert records == []
 
@@ -85,10 +90,12 @@ def test_honest_code_sends_nothing(tmp_path):
 def test_reaching_out_is_reported_with_the_line_and_the_path(tmp_path):
     outside = tmp_path / "elsewhere"
     outside.mkdir()
-    records, status = audit(tmp_path, f"""
+    records, status = audit(
+        tmp_path,
+        f"""
         import os, subprocess
         try:
-            open({str(outside / 'book.db')!r}, "w").write("x")
+            open({str(outside / "book.db")!r}, "w").write("x")
         except OSError:
             pass
         os.listdir({str(outside)!r})
@@ -96,7 +103,8 @@ def test_reaching_out_is_reported_with_the_line_and_the_path(tmp_path):
         os.kill(os.getpid(), 0)
         import gc
         gc.get_referrers(os)
-    """)
+    """,
+    )
     text = "\n".join(records)
     assert status == 0
     assert f"tried to write outside its folders (open), line 4: {outside}/book.db" in text
@@ -128,32 +136,39 @@ def test_bytecode_the_import_system_caches_is_not_the_learner(tmp_path):
 def test_libraries_acting_on_their_own_are_not_the_learner(tmp_path):
     library = tmp_path / "lib"
     library.mkdir()
-    (library / "toolkit.py").write_text("import subprocess\ndef run():\n    "
-                                        "return subprocess.run(['true']).returncode\n")
+    (library / "toolkit.py").write_text(
+        "import subprocess\ndef run():\n    return subprocess.run(['true']).returncode\n"
+    )
     code = f"import sys\nsys.path.insert(0, {str(library)!r})\nimport toolkit\ntoolkit.run()\n"
     records, _ = audit(tmp_path, code, extra_roots=(library,))
     assert records == []
 
 
 def test_replacing_the_pipe_ends_the_process(tmp_path):
-    _, status = audit(tmp_path, """
+    _, status = audit(
+        tmp_path,
+        """
         import os, sys
         argv = open("/proc/self/cmdline", "rb").read().split(b"\\0")
         fd = int(argv[argv.index(b"-c") + 2])
         os.dup2(os.open(os.devnull, os.O_WRONLY), fd)
         sys.audit("autograder.check", "nonce-after-the-cut")
         print("still running")
-    """)
+    """,
+    )
     assert status == 71
 
 
 def test_forged_lines_only_add_evidence(tmp_path):
-    records, _ = audit(tmp_path, """
+    records, _ = audit(
+        tmp_path,
+        """
         import os, sys
         argv = open("/proc/self/cmdline", "rb").read().split(b"\\0")
         fd = int(argv[argv.index(b"-c") + 2])
         os.write(fd, b"C\\tmade-up-nonce\\nall clean, nothing to see\\n")
-    """)
+    """,
+    )
     assert "the audit channel carried a line the hook never writes" in records
 
 

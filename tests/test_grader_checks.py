@@ -81,14 +81,16 @@ def test_honest_submissions_come_back_without_a_single_flag():
 
 def test_plain_imports_are_not_evidence_but_their_dangerous_uses_are():
     assert scan("import subprocess, inspect, sqlite3, signal, gc, socket, linecache") == []
-    found = " | ".join(scan(
-        "import subprocess as sp, inspect, gc\n"
-        "from os import kill\n"
-        "sp.Popen(['sleep', '100'])\n"
-        "frame = inspect.currentframe().f_back\n"
-        "gc.get_referrers(object)\n"
-        "kill(1, 15)\n"
-    ))
+    found = " | ".join(
+        scan(
+            "import subprocess as sp, inspect, gc\n"
+            "from os import kill\n"
+            "sp.Popen(['sleep', '100'])\n"
+            "frame = inspect.currentframe().f_back\n"
+            "gc.get_referrers(object)\n"
+            "kill(1, 15)\n"
+        )
+    )
     for what in ("starts a process", "stack frames", "garbage collector", "sends a signal"):
         assert what in found, what
     severe = scan_notebook(new_notebook(cells=[new_code_cell("import gc\ngc.get_objects()")]))

@@ -31,7 +31,7 @@ def forecast(seed):
     ### END SOLUTION
 '''
 
-TESTS = '''\
+TESTS = """\
 import random
 assert forecast(3) == random.Random(3).randint(0, 10**9), "forecast(3) must match the generator"
 ### BEGIN HIDDEN TESTS
@@ -40,26 +40,36 @@ want = random.Random(fresh_seed).randint(0, 10**9)
 got = forecast(fresh_seed)
 assert got == want, f"forecast on the grading seed: expected {want}, got {got}"
 ### END HIDDEN TESTS
-'''
+"""
 
 
 def _cell(make, source: str, **grading) -> nbformat.NotebookNode:
     cell = make(source)
-    cell.metadata["nbgrader"] = {"schema_version": 3, "locked": not grading.get("solution"),
-                                 "solution": False, "grade": False, **grading}
+    cell.metadata["nbgrader"] = {
+        "schema_version": 3,
+        "locked": not grading.get("solution"),
+        "solution": False,
+        "grade": False,
+        **grading,
+    }
     return cell
 
 
 @pytest.fixture(scope="module")
 def source_root(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("source")
-    nb = new_notebook(cells=[
-        _cell(new_markdown_cell, "# Predict the generator", grade_id="intro"),
-        _cell(new_code_cell, SOLUTION, grade_id="solution", solution=True),
-        _cell(new_code_cell, TESTS, grade_id="tests", grade=True, points=2),
-    ])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb = new_notebook(
+        cells=[
+            _cell(new_markdown_cell, "# Predict the generator", grade_id="intro"),
+            _cell(new_code_cell, SOLUTION, grade_id="solution", solution=True),
+            _cell(new_code_cell, TESTS, grade_id="tests", grade=True, points=2),
+        ]
+    )
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     (root / MODULE).mkdir()
     nbformat.write(nb, root / MODULE / "predict.ipynb")
     return root
@@ -83,11 +93,17 @@ def learner_copy(source_root: Path, folder: Path, solution: str) -> Path:
 
 
 def test_marked_lines_get_the_seed_and_nothing_else_changes():
-    source = ("x = 5  # grading-seed\n    y_2 = 0  # grading-seed\n"
-              "z = 5  # not a seed\nw = 5 # grading-seed\n")
+    source = (
+        "x = 5  # grading-seed\n    y_2 = 0  # grading-seed\n"
+        "z = 5  # not a seed\nw = 5 # grading-seed\n"
+    )
     out = grading_seed.inject_seed(source, 99)
-    assert out.splitlines() == ["x = 99  # grading-seed", "    y_2 = 99  # grading-seed",
-                                "z = 5  # not a seed", "w = 5 # grading-seed"]
+    assert out.splitlines() == [
+        "x = 99  # grading-seed",
+        "    y_2 = 99  # grading-seed",
+        "z = 5  # not a seed",
+        "w = 5 # grading-seed",
+    ]
     assert grading_seed.marked_lines(source) == 2
 
 
@@ -210,13 +226,18 @@ SEED_THEFTS = {
 @pytest.fixture(scope="module")
 def guess_source(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("guess")
-    nb = new_notebook(cells=[
-        _cell(new_markdown_cell, "# Guess", grade_id="intro"),
-        _cell(new_code_cell, GUESS_SOLUTION, grade_id="solution", solution=True),
-        _cell(new_code_cell, GUESS_TESTS, grade_id="tests", grade=True, points=2),
-    ])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb = new_notebook(
+        cells=[
+            _cell(new_markdown_cell, "# Guess", grade_id="intro"),
+            _cell(new_code_cell, GUESS_SOLUTION, grade_id="solution", solution=True),
+            _cell(new_code_cell, GUESS_TESTS, grade_id="tests", grade=True, points=2),
+        ]
+    )
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     (root / MODULE).mkdir()
     nbformat.write(nb, root / MODULE / "predict.ipynb")
     return root

@@ -116,7 +116,7 @@ def repo_hidden_lines() -> list[str]:
                         region = None
                     elif region is not None and len(line.strip()) >= 45:
                         region.append(line.strip())
-    return hidden_lines[:60] + solution_lines[::max(1, len(solution_lines) // 60)][:60]
+    return hidden_lines[:60] + solution_lines[:: max(1, len(solution_lines) // 60)][:60]
 
 
 def tree_digest(root: Path) -> dict[str, str]:
@@ -233,8 +233,12 @@ class ForkServer:
 
     def __init__(self, env: dict[str, str]) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, str(DRIVER), "--serve"], cwd=REPO, env=env,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True,
+            [sys.executable, str(DRIVER), "--serve"],
+            cwd=REPO,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            start_new_session=True,
         )
         self.lock = threading.Lock()
         self.slots: dict[str, dict] = {}
@@ -308,8 +312,9 @@ class Harness:
             *(p for p in (run_dir / "cohort").glob("*") if p.is_dir()),
         ]
 
-    def materialise(self, case: dict, marker: str, run_dir: Path, loot: Path, port: int,
-                    usock: str) -> tuple[Path, Path]:
+    def materialise(
+        self, case: dict, marker: str, run_dir: Path, loot: Path, port: int, usock: str
+    ) -> tuple[Path, Path]:
         fixture = case["fixture"]
         source_root = SOURCES[fixture]
         if case["flow"] == "poison_source":
@@ -329,8 +334,12 @@ class Harness:
                 shutil.copytree(committed, folder, symlinks=True)
             else:  # git keeps no empty folder: a case made only by its setup steps
                 folder.mkdir(parents=True)
-        tokens = {"@@MARKER@@": marker, "@@LOOT@@": str(loot), "@@PORT@@": str(port),
-                  "@@USOCK@@": usock}
+        tokens = {
+            "@@MARKER@@": marker,
+            "@@LOOT@@": str(loot),
+            "@@PORT@@": str(port),
+            "@@USOCK@@": usock,
+        }
         for path in folder.rglob("*"):
             if path.is_file() and not path.is_symlink() and path.suffix in (".ipynb", ".py"):
                 text = path.read_text()
@@ -367,9 +376,18 @@ class Harness:
             nbformat.write(nb, bob / "squares.ipynb")
         return folder, source_root
 
-    def grade(self, folder: Path, source_root: Path, module: str, home: Path, report: Path,
-              timeout: float, harness_timeout: float, submission_timeout: float | None = None,
-              own_process: bool = False) -> tuple[int | None, str, str, float]:
+    def grade(
+        self,
+        folder: Path,
+        source_root: Path,
+        module: str,
+        home: Path,
+        report: Path,
+        timeout: float,
+        harness_timeout: float,
+        submission_timeout: float | None = None,
+        own_process: bool = False,
+    ) -> tuple[int | None, str, str, float]:
         env = self.env(home)
         command = ["check", module, "--path", str(folder)]
         if submission_timeout:
@@ -380,16 +398,28 @@ class Harness:
         start = time.monotonic()
         if self.server is not None and not own_process:
             out_path, err_path = report.with_suffix(".stdout"), report.with_suffix(".stderr")
-            job = {"report": str(report), "argv": cli, "env": env, "cwd": str(REPO),
-                   "stdout": str(out_path), "stderr": str(err_path)}
+            job = {
+                "report": str(report),
+                "argv": cli,
+                "env": env,
+                "cwd": str(REPO),
+                "stdout": str(out_path),
+                "stderr": str(err_path),
+            }
             rc = self.server.run(job, harness_timeout)
             out, err = (
                 p.read_text(errors="replace") if p.exists() else "" for p in (out_path, err_path)
             )
             return rc, out, err, time.monotonic() - start
         argv = [sys.executable, str(DRIVER), str(report), "--", *cli]
-        proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, start_new_session=True)
+        proc = subprocess.Popen(
+            argv,
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         try:
             out, err = proc.communicate(timeout=harness_timeout)
             rc: int | None = proc.returncode
@@ -397,8 +427,11 @@ class Harness:
             os.killpg(proc.pid, signal.SIGKILL)  # the grader this test started, and its group
             out, err = proc.communicate()
             rc = None
-        return rc, out.decode(errors="replace"), err.decode(errors="replace"), (
-            time.monotonic() - start
+        return (
+            rc,
+            out.decode(errors="replace"),
+            err.decode(errors="replace"),
+            (time.monotonic() - start),
         )
 
     def run(self, name: str) -> Run:
@@ -414,16 +447,24 @@ class Harness:
         home = run_dir / "home"
         home.mkdir()
         try:
-            folder, source_root = self.materialise(case, marker, run_dir, loot, listener.port,
-                                                   usock)
+            folder, source_root = self.materialise(
+                case, marker, run_dir, loot, listener.port, usock
+            )
             before = {str(p): tree_digest(p) for p in [*WATCHED, source_root]}
             submitted_before = tree_digest(folder) if not folder.is_symlink() else {}
             timeout = case["timeout"]
             harness_timeout = HARNESS_TIMEOUT_S + (60 if "wall" in case["check"] else 0)
             report_path = run_dir / "report.json"
             run.rc, run.stdout, run.stderr, run.wall = self.grade(
-                folder, source_root, case["fixture"], home, report_path, timeout, harness_timeout,
-                case.get("submission_timeout"), case.get("own_process", False),
+                folder,
+                source_root,
+                case["fixture"],
+                home,
+                report_path,
+                timeout,
+                harness_timeout,
+                case.get("submission_timeout"),
+                case.get("own_process", False),
             )
             ended = time.time()
             if report_path.exists():
@@ -441,9 +482,10 @@ class Harness:
                 p.name for p in loot.iterdir() if p.lstat().st_mtime > ended + 0.3
             )
             for page in pages:
-                if not page.exists() or hashlib.sha256(page.read_bytes()).hexdigest() != first[
-                    page.name
-                ]:
+                if (
+                    not page.exists()
+                    or hashlib.sha256(page.read_bytes()).hexdigest() != first[page.name]
+                ):
                     run.feedback_changed.append(page.name)
             run.evidence = self.evidence(run, loot)
             after = {str(p): tree_digest(p) for p in [*WATCHED, source_root]}
@@ -572,9 +614,13 @@ class _ActiveContent(HTMLParser):
         for key, value in attrs:
             value = value or ""
             url = value.strip().lower()
-            active = key.startswith("on") or key == "srcdoc" or (
-                key in ("href", "src", "data", "action", "formaction", "xlink:href", "content")
-                and ("javascript:" in url or url.startswith("data:text/html"))
+            active = (
+                key.startswith("on")
+                or key == "srcdoc"
+                or (
+                    key in ("href", "src", "data", "action", "formaction", "xlink:href", "content")
+                    and ("javascript:" in url or url.startswith("data:text/html"))
+                )
             )
             if active and (self.marker in value or key == "srcdoc"):
                 self.found.append(f"<{tag} {key}={value[:80]!r}>")
@@ -671,8 +717,11 @@ def case_checks(run: Run) -> list[str]:
         written = [int(v) for v in ev.get("disk_mb", []) if v.isdigit()]
         if not written or max(written) >= 2048:
             problems.append(f"no disk quota: {written or 'nothing'} MB written, never stopped")
-        said = " ".join(c for nb in (run.report or {}).get("notebooks", [])
-                        for c in (x.get("reason") or "" for x in nb.get("cells", [])))
+        said = " ".join(
+            c
+            for nb in (run.report or {}).get("notebooks", [])
+            for c in (x.get("reason") or "" for x in nb.get("cells", []))
+        )
         if "disk" not in said.lower():
             problems.append(f"the report does not say the disk was full: {said[:200]!r}")
     if "forks" in checks:
@@ -713,10 +762,20 @@ def outcome(run: Run) -> dict:
     ]
     notes = [m for nb in (run.report or {}).get("notebooks", []) for m in nb.get("notes", [])]
     problem = [nb.get("problem") for nb in (run.report or {}).get("notebooks", [])]
-    return {"verdict": verdict, "score": score, "baseline": run.case["baseline"],
-            "flags": flags[:4], "wall": round(run.wall, 1), "problems": broken, "cells": cells,
-            "notes": notes[:4], "nb_problem": problem, "evidence": sorted(run.evidence)[:12],
-            "rc": run.rc, "stderr": run.stderr[-300:]}
+    return {
+        "verdict": verdict,
+        "score": score,
+        "baseline": run.case["baseline"],
+        "flags": flags[:4],
+        "wall": round(run.wall, 1),
+        "problems": broken,
+        "cells": cells,
+        "notes": notes[:4],
+        "nb_problem": problem,
+        "evidence": sorted(run.evidence)[:12],
+        "rc": run.rc,
+        "stderr": run.stderr[-300:],
+    }
 
 
 # The first test waits for the whole corpus to be graded (the session fixture).

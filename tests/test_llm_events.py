@@ -14,8 +14,14 @@ from course.tracing import TraceStore
 def test_every_attempt_reaches_every_sink_in_order(tmp_path):
     recorder = AttemptRecorder()
     store = TraceStore(tmp_path / "t.sqlite")
-    client = Client("sim", "sim-small", traces=store, sinks=[recorder], cache=False,
-                    faults=FaultPlan(script=["rate_limit", "server_error", "ok"]))
+    client = Client(
+        "sim",
+        "sim-small",
+        traces=store,
+        sinks=[recorder],
+        cache=False,
+        faults=FaultPlan(script=["rate_limit", "server_error", "ok"]),
+    )
     client.complete("Is the invoice for March paid?")
     assert recorder.statuses() == ["error", "error", "ok"]
     assert [e.attempt for e in recorder.events] == [1, 2, 3]
@@ -24,7 +30,8 @@ def test_every_attempt_reaches_every_sink_in_order(tmp_path):
     rows = client.calls()
     assert list(rows["status"]) == recorder.statuses()
     assert list(rows["error_type"].fillna("")) == [
-        type(e.error).__name__ if e.error else "" for e in recorder.events]
+        type(e.error).__name__ if e.error else "" for e in recorder.events
+    ]
 
 
 def test_a_recorder_alone_needs_no_file_and_says_so_when_asked_for_a_table():

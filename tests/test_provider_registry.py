@@ -22,8 +22,9 @@ def test_an_unknown_provider_is_an_error_that_names_the_known_ones():
 
 def test_only_the_simulator_realises_faults_itself():
     assert [name for name, entry in REGISTRY.items() if entry.native_faults] == ["sim"]
-    client = Client("sim", "sim-small", faults=FaultPlan(script=["server_error"]),
-                    traces=False, cache=False)
+    client = Client(
+        "sim", "sim-small", faults=FaultPlan(script=["server_error"]), traces=False, cache=False
+    )
     assert not isinstance(client.provider, ChaosProvider)
 
 
@@ -42,11 +43,18 @@ def test_a_new_provider_is_one_row_and_gets_faults_from_the_chaos_wrapper(monkey
     monkeypatch.setitem(REGISTRY, "echo", ProviderEntry(lambda s, f, r: EchoProvider()))
     assert provider_entry("echo").native_faults is False
     provider = make_provider(Settings("echo", "sim-small", None, None))
-    request = LLMRequest(provider="echo", model="sim-small",
-                         messages=[Message(role="user", content="ping")])
+    request = LLMRequest(
+        provider="echo", model="sim-small", messages=[Message(role="user", content="ping")]
+    )
     assert provider.send(request, 1.0).text == "ping"
 
-    given = Client("sim", "sim-small", provider_impl=EchoProvider(), traces=False, cache=False,
-                   faults=FaultPlan(script=["server_error", "ok"]))
+    given = Client(
+        "sim",
+        "sim-small",
+        provider_impl=EchoProvider(),
+        traces=False,
+        cache=False,
+        faults=FaultPlan(script=["server_error", "ok"]),
+    )
     assert isinstance(given.provider, ChaosProvider)
     assert given.complete("ping").attempts == 2  # the injected 503, then the echo

@@ -115,5 +115,6 @@ def test_the_default_notebooks_are_found_without_the_autograder(tmp_path):
     for name in ("autograder/source/module9_x/01_a.ipynb", "module9_x/01_a.ipynb", "notes/x.ipynb"):
         (tmp_path / name).write_text("{}")
     assert course_notebooks(repo_root=tmp_path) == [
-        tmp_path / "autograder/source/module9_x/01_a.ipynb"]
+        tmp_path / "autograder/source/module9_x/01_a.ipynb"
+    ]
     assert course_notebooks(release=True, repo_root=tmp_path) == [tmp_path / "module9_x/01_a.ipynb"]

@@ -96,12 +96,18 @@ def _closed_ancestors(paths: list[Path]) -> dict[Path, set[str]]:
 
 def _private_view(keep: Path) -> str:
     """Shell lines (run as root in a private mount namespace) that open the needed paths."""
-    needed = [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), REPO.resolve(),
-              Path(sysconfig.get_paths()["stdlib"]).resolve()]
+    needed = [
+        Path(sys.base_prefix).resolve(),
+        Path(sys.prefix).resolve(),
+        REPO.resolve(),
+        Path(sysconfig.get_paths()["stdlib"]).resolve(),
+    ]
     lines = ["set -e"]
     for number, (folder, children) in enumerate(sorted(_closed_ancestors(needed).items())):
-        pairs = [(shlex.quote(str(folder / c)), shlex.quote(str(keep / f"{number}-{c}")))
-                 for c in sorted(children)]
+        pairs = [
+            (shlex.quote(str(folder / c)), shlex.quote(str(keep / f"{number}-{c}")))
+            for c in sorted(children)
+        ]
         for real, saved in pairs:
             lines += [f"mkdir -p {saved}", f"mount --bind {real} {saved}"]
         lines.append(f"mount -t tmpfs -o mode=0755,size=1m tmpfs {shlex.quote(str(folder))}")
@@ -125,8 +131,10 @@ class Unprivileged:
                 unavailable(f"{tool} is not installed")
         self.user = f"agnr{secrets.token_hex(3)}"
         done = subprocess.run(
-            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
-             self.user], capture_output=True, text=True, check=False,
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", self.user],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if done.returncode != 0:
             unavailable(f"useradd failed: {done.stderr.strip()}")
@@ -134,11 +142,28 @@ class Unprivileged:
         self.uid, self.gid = entry.pw_uid, entry.pw_gid
         keep = tmp / "keep"
         keep.mkdir()
-        drop = ["setpriv", "--reuid", str(self.uid), "--regid", str(self.gid), "--init-groups",
-                "--"]
+        drop = [
+            "setpriv",
+            "--reuid",
+            str(self.uid),
+            "--regid",
+            str(self.gid),
+            "--init-groups",
+            "--",
+        ]
         script = _private_view(keep) + '\nexec "$@"'
-        self.prefix = ["unshare", "-m", "--propagation", "private", "--", "sh", "-c", script,
-                       "sh", *drop]
+        self.prefix = [
+            "unshare",
+            "-m",
+            "--propagation",
+            "private",
+            "--",
+            "sh",
+            "-c",
+            script,
+            "sh",
+            *drop,
+        ]
 
     def wrap(self, argv: list[str]) -> list[str]:
         return [*self.prefix, *argv]
@@ -165,15 +190,33 @@ def unprivileged():
     user = Unprivileged(tmp)
     try:
         probe = subprocess.run(
-            user.wrap(["bwrap", "--unshare-user", "--unshare-pid", "--unshare-net",
-                       "--ro-bind", "/", "/", "--", "/bin/true"]),
-            capture_output=True, text=True, timeout=60, check=False,
+            user.wrap(
+                [
+                    "bwrap",
+                    "--unshare-user",
+                    "--unshare-pid",
+                    "--unshare-net",
+                    "--ro-bind",
+                    "/",
+                    "/",
+                    "--",
+                    "/bin/true",
+                ]
+            ),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
         if probe.returncode != 0:
             unavailable(f"no unprivileged user namespaces here: {probe.stderr.strip()[-300:]}")
         python = subprocess.run(
             user.wrap([sys.executable, "-c", "import os, autograder.grading; print(os.getuid())"]),
-            cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
         assert python.returncode == 0, f"the user cannot run the grader: {python.stderr[-800:]}"
         assert python.stdout.strip() == str(user.uid)
@@ -199,8 +242,12 @@ def grade_case(user: Unprivileged, name: str) -> Run:
     usock = f"/tmp/hostile-usock-{marker}"
     listener = _Listener(usock)
     try:
-        tokens = {"@@MARKER@@": marker, "@@LOOT@@": str(loot), "@@PORT@@": str(listener.port),
-                  "@@USOCK@@": usock}
+        tokens = {
+            "@@MARKER@@": marker,
+            "@@LOOT@@": str(loot),
+            "@@PORT@@": str(listener.port),
+            "@@USOCK@@": usock,
+        }
         for path in folder.rglob("*.ipynb"):
             text = path.read_text()
             for token, value in tokens.items():
@@ -211,14 +258,36 @@ def grade_case(user: Unprivileged, name: str) -> Run:
         source_root = SOURCES[case["fixture"]]
         before = {str(p): tree_digest(p) for p in WATCHED}
         report = run_dir / "report.json"
-        argv = [sys.executable, str(DRIVER), str(report), "--", "--source-root", str(source_root),
-                "check", case["fixture"], "--path", str(folder), "--timeout",
-                str(case["timeout"])]
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home),
-               "COURSE_HOME": str(home), "LANG": "C.UTF-8", **FAKE_SECRETS}
+        argv = [
+            sys.executable,
+            str(DRIVER),
+            str(report),
+            "--",
+            "--source-root",
+            str(source_root),
+            "check",
+            case["fixture"],
+            "--path",
+            str(folder),
+            "--timeout",
+            str(case["timeout"]),
+        ]
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(home),
+            "COURSE_HOME": str(home),
+            "LANG": "C.UTF-8",
+            **FAKE_SECRETS,
+        }
         start = time.monotonic()
-        proc = subprocess.Popen(user.wrap(argv), cwd=REPO, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, start_new_session=True)
+        proc = subprocess.Popen(
+            user.wrap(argv),
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         try:
             out, err = proc.communicate(timeout=TIMEOUT_S)
             run.rc = proc.returncode
@@ -238,9 +307,12 @@ def grade_case(user: Unprivileged, name: str) -> Run:
         run.survivors = sorted({f"{pid}: {cmd}" for pid, cmd in found})
         run.evidence = Harness.evidence(run, loot)
         after = {str(p): tree_digest(p) for p in WATCHED}
-        run.changed = [f"{root}/{rel}" for root in before
-                       for rel in sorted(set(before[root]) | set(after[root]))
-                       if before[root].get(rel) != after[root].get(rel)]
+        run.changed = [
+            f"{root}/{rel}"
+            for root in before
+            for rel in sorted(set(before[root]) | set(after[root]))
+            if before[root].get(rel) != after[root].get(rel)
+        ]
         purelib = Path(sysconfig.get_paths()["purelib"])
         for directory in (REPO, REPO / "autograder", REPO / "autograder" / "source", purelib):
             for mark in directory.glob(f"HOSTILE-MARK-{marker}*"):
@@ -256,8 +328,7 @@ def grade_case(user: Unprivileged, name: str) -> Run:
 @pytest.fixture(scope="module")
 def runs(unprivileged) -> dict[str, Run]:
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(CASES, pool.map(lambda n: grade_case(unprivileged, n), CASES),
-                        strict=True))
+        return dict(zip(CASES, pool.map(lambda n: grade_case(unprivileged, n), CASES), strict=True))
 
 
 @pytest.mark.timeout(1200)

@@ -135,8 +135,10 @@ def test_no_near_duplicate_bodies(tickets):
     )
     common = sum(1 for grams in sets for g in grams if len(owners[g]) > 1)
     share = common / sum(len(grams) for grams in sets)
-    print(f"\nworst 8-gram Jaccard {worst[0]:.2f} ({worst[1]}/{worst[2]}); "
-          f"share of 8-grams found in more than one ticket {share:.2f}")
+    print(
+        f"\nworst 8-gram Jaccard {worst[0]:.2f} ({worst[1]}/{worst[2]}); "
+        f"share of 8-grams found in more than one ticket {share:.2f}"
+    )
     assert worst[0] < 0.5, worst
     assert share < 0.45
 
@@ -178,8 +180,15 @@ def test_the_independent_scan_finds_every_phone_format(country):
 
 @pytest.mark.parametrize(
     "text",
-    ["4111 1111 1111 1111", "5105105105105100", "**** **** **** 4242", "XXXX-XXXX-XXXX-1881",
-     "4532 01** **** 7781", "3782 822463 10005", "jo.doe+x@mail.example"],
+    [
+        "4111 1111 1111 1111",
+        "5105105105105100",
+        "**** **** **** 4242",
+        "XXXX-XXXX-XXXX-1881",
+        "4532 01** **** 7781",
+        "3782 822463 10005",
+        "jo.doe+x@mail.example",
+    ],
 )
 def test_the_independent_scan_finds_cards_and_emails(text):
     assert independent_pii(f"card: {text}.")
@@ -187,9 +196,20 @@ def test_the_independent_scan_finds_cards_and_emails(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["ORD-48213", "INV-2024-01234", "192.168.1.1", "2024-03-12 10:31:07 ERROR", "04.03.2024",
-     "1Z8F4564W1172851", "card ending in 4242", "1.299,00 €", "VAT DE123456789",
-     "[Case #60862817]", "firmware 3.2.1 on v5.15.0", "NIMBUSLABS*CLOUD 9.99"],
+    [
+        "ORD-48213",
+        "INV-2024-01234",
+        "192.168.1.1",
+        "2024-03-12 10:31:07 ERROR",
+        "04.03.2024",
+        "1Z8F4564W1172851",
+        "card ending in 4242",
+        "1.299,00 €",
+        "VAT DE123456789",
+        "[Case #60862817]",
+        "firmware 3.2.1 on v5.15.0",
+        "NIMBUSLABS*CLOUD 9.99",
+    ],
 )
 def test_the_independent_scan_ignores_ids_dates_and_amounts(text):
     assert not independent_pii(f"see {text} here")
@@ -335,8 +355,14 @@ def test_tickets_frame_flattens_fields(tickets):
     frame = tickets_frame("dev")
     dev = [t for t in tickets if t.split == "dev"]
     assert len(frame) == len(dev)
-    assert {"text", "field_order_id", "field_product", "field_amount", "field_currency",
-            "field_refund_requested"} <= set(frame.columns)
+    assert {
+        "text",
+        "field_order_id",
+        "field_product",
+        "field_amount",
+        "field_currency",
+        "field_refund_requested",
+    } <= set(frame.columns)
     assert "fields" not in frame.columns
     first = frame.iloc[0]
     assert first["id"] == dev[0].id and first["text"] == dev[0].text

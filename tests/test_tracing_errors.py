@@ -23,9 +23,18 @@ SCHEMA = {
 
 def row(call_id, text, *, status="ok", schema=SCHEMA, attempt=1):
     request = {"messages": [{"role": "user", "content": "route this"}], "json_schema": schema}
-    return {"id": len(call_id) + attempt, "call_id": call_id, "attempt": attempt, "status": status,
-            "feature": "router", "request_json": json.dumps(request), "response_text": text,
-            "cost_usd": 0.001, "latency_s": 0.2, "backoff_s": 0.0}
+    return {
+        "id": len(call_id) + attempt,
+        "call_id": call_id,
+        "attempt": attempt,
+        "status": status,
+        "feature": "router",
+        "request_json": json.dumps(request),
+        "response_text": text,
+        "cost_usd": 0.001,
+        "latency_s": 0.2,
+        "backoff_s": 0.0,
+    }
 
 
 @pytest.mark.parametrize(
@@ -48,13 +57,15 @@ def test_a_reply_is_invalid_exactly_when_it_fails_its_schema(text, schema, inval
 
 
 def test_summary_counts_unparseable_structured_calls_as_errors():
-    frame = pd.DataFrame([
-        row("good", '{"queue": "sales", "score": 1}'),
-        row("bad", "not json", attempt=1),
-        row("bad", "still not json", attempt=2),  # the repair turn failed as well
-        row("down", None, status="error"),
-        row("cached", '{"queue": "sales", "score": 1}', status="cache_hit"),
-    ])
+    frame = pd.DataFrame(
+        [
+            row("good", '{"queue": "sales", "score": 1}'),
+            row("bad", "not json", attempt=1),
+            row("bad", "still not json", attempt=2),  # the repair turn failed as well
+            row("down", None, status="error"),
+            row("cached", '{"queue": "sales", "score": 1}', status="cache_hit"),
+        ]
+    )
     summary = summarize(frame).loc["router"]
     assert summary["calls"] == 4
     assert summary["errors"] == 2, summary

@@ -69,18 +69,33 @@ def run_config(
     if k < 1:
         raise CourseError(f"k must be at least 1, got {k}.")
     if not isinstance(config.system, str):
-        raise CourseError(f"{config.name}: the system prompt must be a str, got "
-                          f"{type(config.system).__name__}.")
+        raise CourseError(
+            f"{config.name}: the system prompt must be a str, got {type(config.system).__name__}."
+        )
     rows, runs = [], []
     for task in task_set.tasks if tasks is None else tasks:
         for trial in range(k):
             trajectory, outcome = run_task(
-                client, task_set, task, system=config.system, edit_tools=config.edit_tools,
-                seed=trial, temperature=temperature, feature=f"m3-failures-{config.name}",
+                client,
+                task_set,
+                task,
+                system=config.system,
+                edit_tools=config.edit_tools,
+                seed=trial,
+                temperature=temperature,
+                feature=f"m3-failures-{config.name}",
             )
-            rows.append({"config": config.name, "task_id": task.id, "kind": task.kind,
-                         "trial": trial, "success": outcome.success,
-                         "failure": failure_kind(outcome, trajectory),
-                         "violated": bool(outcome.violations), **failure_modes(outcome)})
+            rows.append(
+                {
+                    "config": config.name,
+                    "task_id": task.id,
+                    "kind": task.kind,
+                    "trial": trial,
+                    "success": outcome.success,
+                    "failure": failure_kind(outcome, trajectory),
+                    "violated": bool(outcome.violations),
+                    **failure_modes(outcome),
+                }
+            )
             runs.append(trajectory)
     return pd.DataFrame(rows), runs

@@ -95,8 +95,9 @@ class ConfigComparison:
     k: int
 
 
-def compare_runs(runs_a: pd.DataFrame, runs_b: pd.DataFrame, *, k: int = 2,
-                 seed: int = 0) -> ConfigComparison:
+def compare_runs(
+    runs_a: pd.DataFrame, runs_b: pd.DataFrame, *, k: int = 2, seed: int = 0
+) -> ConfigComparison:
     """Two tables of runs on the same tasks (one row per run: config, task_id, kind, trial,
     success, violated; ``course.agents.failures.run_config`` returns them), task by task.
 
@@ -113,8 +114,10 @@ def compare_runs(runs_a: pd.DataFrame, runs_b: pd.DataFrame, *, k: int = 2,
         raise CourseError("The two runs cover different tasks; compare them on the same tasks.")
     n = int(counts[0].min())
     if not 1 <= k <= n or counts[0].max() != n or (counts[1] != n).any():
-        raise CourseError(f"pass^k needs the same n >= k trials for every task; k={k}, trials "
-                          f"per task {sorted(set(counts[0]) | set(counts[1]))}.")
+        raise CourseError(
+            f"pass^k needs the same n >= k trials for every task; k={k}, trials "
+            f"per task {sorted(set(counts[0]) | set(counts[1]))}."
+        )
     per_task = runs_a.groupby("task_id", sort=False)["kind"].first().to_frame()
     for name, runs in zip(names, (runs_a, runs_b), strict=True):
         solved = runs.groupby("task_id")["success"].sum().astype(int).reindex(tasks)

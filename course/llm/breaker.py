@@ -55,7 +55,7 @@ class CircuitBreaker:
 
     @property
     def state(self) -> str:
-        """"closed", "open" or "half-open" (the cooldown is over; the next attempt is a trial)."""
+        """ "closed", "open" or "half-open" (the cooldown is over; the next attempt is a trial)."""
         with self._lock:
             if self._opened_at is None:
                 return "closed"

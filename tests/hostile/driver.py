@@ -45,7 +45,8 @@ def plain(value: Any, depth: int = 0) -> Any:
         if hasattr(value, "__dict__"):
             names += [n for n in vars(value) if not n.startswith("_")]
         names += [
-            n for n in dir(type(value))
+            n
+            for n in dir(type(value))
             if not n.startswith("_") and isinstance(getattr(type(value), n, None), property)
         ]
         for name in dict.fromkeys(names):

@@ -107,39 +107,47 @@ except Exception:
     pass
 '''
 
-IPYTHON_STARTUP = '''\
+IPYTHON_STARTUP = """\
 try:
     open("@@LOOT@@/startup_ran", "w").write("yes")
 except Exception:
     pass
 get_ipython().input_transformers_cleanup.append(lambda lines: [])
-'''
+"""
 
-KERNEL_CONFIG = '''\
+KERNEL_CONFIG = """\
 c = get_config()  # noqa: F821
 c.InteractiveShellApp.exec_lines = [
     "open('@@LOOT@@/kernel_config_ran', 'w').write('yes')",
     "get_ipython().input_transformers_cleanup.append(lambda lines: [])",
 ]
-'''
+"""
 
 # --- The kernel deciding its own grade -------------------------------------------------------
 
-CLEANUP_TRANSFORMER = STUB + '''
+CLEANUP_TRANSFORMER = (
+    STUB
+    + """
 
 # Every later cell, tests included, is transformed into nothing before it runs.
 get_ipython().input_transformers_cleanup.append(lambda lines: [])
-'''
+"""
+)
 
-POST_TRANSFORMER = STUB + '''
+POST_TRANSFORMER = (
+    STUB
+    + """
 
 def _disarm(lines):
     return ["pass\\n"] if any("assert" in line for line in lines) else lines
 
 get_ipython().input_transformers_post.append(_disarm)
-'''
+"""
+)
 
-AST_CONDITIONAL = STUB + '''
+AST_CONDITIONAL = (
+    STUB
+    + '''
 
 import ast
 import os
@@ -161,8 +169,11 @@ class _Shield(ast.NodeTransformer):
 
 get_ipython().ast_transformers.append(_Shield())
 '''
+)
 
-AST_ASSERT_TO_PASS = STUB + '''
+AST_ASSERT_TO_PASS = (
+    STUB
+    + """
 
 import ast
 
@@ -173,9 +184,12 @@ class _NoAsserts(ast.NodeTransformer):
 
 
 get_ipython().ast_transformers.insert(0, _NoAsserts())
-'''
+"""
+)
 
-MUTE_TRACEBACK = STUB + '''
+MUTE_TRACEBACK = (
+    STUB
+    + """
 
 ip = get_ipython()
 ip._showtraceback = lambda *args, **kwargs: None
@@ -186,31 +200,38 @@ def _forget(result):
 
 
 ip.events.register("post_run_cell", _forget)
-'''
+"""
+)
 
-CUSTOM_EXC = STUB + '''
+CUSTOM_EXC = (
+    STUB
+    + """
 
 # Every exception is handed to a handler that shows nothing.
 get_ipython().set_custom_exc((BaseException,), lambda shell, etype, value, tb, tb_offset=None: None)
-'''
+"""
+)
 
-CLEAR_OUTPUT_EVENT = STUB + '''
+CLEAR_OUTPUT_EVENT = (
+    STUB
+    + """
 
 from IPython.display import clear_output
 
 # After each cell, wipe what it showed, the error included.
 get_ipython().events.register("post_run_cell", lambda result: clear_output())
-'''
+"""
+)
 
-DISPLAYHOOK = '''\
+DISPLAYHOOK = """\
 def squares(n):
     # The first execute_result of a test cell is read as its partial credit; a value that is not
     # a number counts as full credit.
     get_ipython().displayhook("full marks please")
     raise NotImplementedError()
-'''
+"""
 
-ALWAYS_EQUAL_LIST = '''\
+ALWAYS_EQUAL_LIST = """\
 class _Yes(list):
     def __eq__(self, other):
         return True
@@ -226,9 +247,11 @@ class _Yes(list):
 
 def squares(n):
     return _Yes()
-'''
+"""
 
-SETTRACE = STUB + '''
+SETTRACE = (
+    STUB
+    + """
 
 import linecache
 import sys
@@ -248,9 +271,12 @@ def _skip_asserts(frame, event, arg):
 
 
 sys.settrace(_skip_asserts)
-'''
+"""
+)
 
-EXEC_OBFUSCATED = STUB + '''
+EXEC_OBFUSCATED = (
+    STUB
+    + """
 
 import base64
 
@@ -259,9 +285,10 @@ _blob = base64.b64encode(
     b"lambda ls: ['pass\\\\n'] if any('assert' in l for l in ls) else ls)"
 )
 getattr(__import__("bu" + "iltins"), "ex" + "ec")(base64.b64decode(_blob).decode())
-'''
+"""
+)
 
-CTYPES_TYPE_SWAP = '''\
+CTYPES_TYPE_SWAP = """\
 import ctypes
 
 
@@ -285,17 +312,17 @@ def squares(n):
     ctypes.pythonapi.Py_IncRef(ctypes.py_object(_Yes))
     ctypes.c_void_p.from_address(id(out) + ctypes.sizeof(ctypes.c_ssize_t)).value = id(_Yes)
     return out
-'''
+"""
 
-KILL_KERNEL = '''\
+KILL_KERNEL = """\
 import os
 
 
 def squares(n):
     os._exit(3)  # the kernel dies in the first test cell
-'''
+"""
 
-SIGINT_IGNORED_HANG = '''\
+SIGINT_IGNORED_HANG = """\
 import signal
 
 signal.signal(signal.SIGINT, signal.SIG_IGN)  # the cell timeout's interrupt does nothing
@@ -304,11 +331,13 @@ signal.signal(signal.SIGINT, signal.SIG_IGN)  # the cell timeout's interrupt doe
 def squares(n):
     while True:
         pass
-'''
+"""
 
 # --- Gradebook ----------------------------------------------------------------------------------
 
-GRADEBOOK_WALK = with_evidence(STUB + f'''
+GRADEBOOK_WALK = with_evidence(
+    STUB
+    + f'''
 
 import sqlite3
 for db in _gradebooks():
@@ -321,9 +350,12 @@ for db in _gradebooks():
     except Exception as exc:
         _ev("gradebook_denied", repr(exc))
 _ev("gradebooks_found", len(_gradebooks()))
-''')
+'''
+)
 
-GRADEBOOK_ENV_TMP = with_evidence(STUB + f'''
+GRADEBOOK_ENV_TMP = with_evidence(
+    STUB
+    + f'''
 
 import sqlite3
 import tempfile
@@ -364,9 +396,12 @@ for db in found:
         _ev("gradebook_written", db)
     except Exception as exc:
         _ev("gradebook_denied", repr(exc))
-''')
+'''
+)
 
-GRADEBOOK_PROC = with_evidence(STUB + f'''
+GRADEBOOK_PROC = with_evidence(
+    STUB
+    + f'''
 
 import sqlite3
 
@@ -396,9 +431,12 @@ for db in targets:
     except Exception as exc:
         _ev("gradebook_denied", repr(exc))
 _ev("proc_targets", len(targets))
-''')
+'''
+)
 
-GRADEBOOK_CORRUPT = with_evidence(STUB + '''
+GRADEBOOK_CORRUPT = with_evidence(
+    STUB
+    + """
 
 for db in _gradebooks():
     try:
@@ -406,9 +444,12 @@ for db in _gradebooks():
         _ev("gradebook_corrupted", db)
     except Exception as exc:
         _ev("gradebook_denied", repr(exc))
-''')
+"""
+)
 
-GRADEBOOK_UNCLAMPED = with_evidence(STUB + '''
+GRADEBOOK_UNCLAMPED = with_evidence(
+    STUB
+    + """
 
 import sqlite3
 for db in _gradebooks():
@@ -421,7 +462,8 @@ for db in _gradebooks():
         _ev("gradebook_written", db)
     except Exception as exc:
         _ev("gradebook_denied", repr(exc))
-''')
+"""
+)
 
 GRADEBOOK_AFTER_TESTS = with_evidence(f'''\
 import sqlite3
@@ -436,7 +478,7 @@ for db in _gradebooks():
         _ev("gradebook_denied", repr(exc))
 ''')
 
-RACER = r'''
+RACER = r"""
 import pathlib, sqlite3, sys, time
 db = pathlib.Path(sys.argv[1])
 end = time.time() + 8
@@ -450,9 +492,11 @@ while time.time() < end:
     except Exception:
         pass
     time.sleep(0.02)
-'''
+"""
 
-GRADEBOOK_RACE = with_evidence(STUB + f'''
+GRADEBOOK_RACE = with_evidence(
+    STUB
+    + f"""
 
 import subprocess
 for db in _gradebooks():
@@ -462,11 +506,14 @@ for db in _gradebooks():
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     _ev("racer_started", db)
-''')
+"""
+)
 
 # --- Reading what a learner must not see --------------------------------------------------------
 
-READ_SOURCE_WALK = with_evidence(STUB + '''
+READ_SOURCE_WALK = with_evidence(
+    STUB
+    + """
 
 here = _pl.Path.cwd()
 for parent in [here, *here.parents][:6]:
@@ -475,9 +522,12 @@ for parent in [here, *here.parents][:6]:
             print("LEAKED", nb, nb.read_text())
         except Exception as exc:
             _ev("source_denied", repr(exc))
-''')
+"""
+)
 
-READ_GRADEBOOK_SOURCES = with_evidence(STUB + '''
+READ_GRADEBOOK_SOURCES = with_evidence(
+    STUB
+    + """
 
 import sqlite3
 for db in _gradebooks():
@@ -488,9 +538,12 @@ for db in _gradebooks():
         con.close()
     except Exception as exc:
         _ev("gradebook_denied", repr(exc))
-''')
+"""
+)
 
-READ_REPO = with_evidence(STUB + '''
+READ_REPO = with_evidence(
+    STUB
+    + """
 
 repo = _repo()
 _ev("repo", repo)
@@ -513,9 +566,12 @@ for nb in wanted:
             hidden = False
         elif hidden:
             print("LEAKED", nb.name, line.strip())
-''')
+"""
+)
 
-READ_ENV = with_evidence(STUB + '''
+READ_ENV = with_evidence(
+    STUB
+    + """
 
 # Only this kernel and the grading processes above it: the grader's own environment is the
 # target (the test gives it a fake OPENAI_API_KEY); other processes on the machine are not.
@@ -527,24 +583,31 @@ for pid, _argv, env in _ancestors():
     for item in env.split("\\0"):
         if item.startswith(("OPENAI_API_KEY=", "ANTHROPIC_API_KEY=", "HOSTILE_")):
             print("LEAKED", pid, item)
-''')
+"""
+)
 
-PRINT_CELLS_EVENT = STUB + '''
+PRINT_CELLS_EVENT = (
+    STUB
+    + """
 
 # After each cell, print the cell that just ran: the hidden tests included.
 get_ipython().events.register("post_run_cell", lambda result: print(result.info.raw_cell))
-'''
+"""
+)
 
-PRINT_CELLS_TRANSFORMER = STUB + '''
+PRINT_CELLS_TRANSFORMER = (
+    STUB
+    + """
 
 def _tee(lines):
     print("".join(lines))
     return lines
 
 get_ipython().input_transformers_cleanup.append(_tee)
-'''
+"""
+)
 
-ECHO_IN_EXCEPTION = '''\
+ECHO_IN_EXCEPTION = """\
 import inspect
 import linecache
 
@@ -553,9 +616,9 @@ def squares(n):
     caller = inspect.currentframe().f_back
     source = " | ".join(line.strip() for line in linecache.getlines(caller.f_code.co_filename))
     raise AssertionError("the test that called me: " + source)
-'''
+"""
 
-ECHO_IN_PRINT = '''\
+ECHO_IN_PRINT = """\
 import inspect
 import linecache
 
@@ -564,9 +627,9 @@ def squares(n):
     caller = inspect.currentframe().f_back
     print("".join(linecache.getlines(caller.f_code.co_filename)))
     return [i * i for i in range(n)]
-'''
+"""
 
-ECHO_IN_WARNING = '''\
+ECHO_IN_WARNING = """\
 import inspect
 import linecache
 import warnings
@@ -577,9 +640,9 @@ def squares(n):
     source = " | ".join(line.strip() for line in linecache.getlines(caller.f_code.co_filename))
     warnings.warn(source + f" #{n}")
     return [i * i for i in range(n)]
-'''
+"""
 
-STASH_CALLERS = '''\
+STASH_CALLERS = """\
 import inspect
 import linecache
 
@@ -590,16 +653,16 @@ def squares(n):
     caller = inspect.currentframe().f_back
     _seen.append("".join(linecache.getlines(caller.f_code.co_filename)))
     return [i * i for i in range(n)]
-'''
+"""
 
 PRINT_STASH = 'print("\\n".join(_seen))'
 
-PRINT_HISTORY = '''\
+PRINT_HISTORY = """\
 print("\\n".join(In))
 print(get_ipython().history_manager.input_hist_raw)
-'''
+"""
 
-NEIGHBOUR = with_evidence('''\
+NEIGHBOUR = with_evidence("""\
 import json
 
 stolen = None
@@ -625,9 +688,9 @@ if stolen:
 else:
     def squares(n):
         raise NotImplementedError()
-''')
+""")
 
-READ_SIDECAR_LINK = '''\
+READ_SIDECAR_LINK = """\
 def squares(n):
     raise NotImplementedError()
 
@@ -637,11 +700,13 @@ for name in ("notes.txt", "gradebook-link.db"):
         print("LEAKED", name, open(name, errors="replace").read())
     except Exception as exc:
         print("EVIDENCE sidecar_denied=", repr(exc))
-'''
+"""
 
 # --- Writing where a learner must not write ------------------------------------------------------
 
-WRITE_REPO = with_evidence(STUB + '''
+WRITE_REPO = with_evidence(
+    STUB
+    + """
 
 import sysconfig
 repo = _repo()
@@ -659,9 +724,12 @@ for target in targets:
         _ev("wrote", mark)
     except Exception as exc:
         _ev("write_denied", f"{target}: {exc!r}")
-''')
+"""
+)
 
-POISON_SOURCE = with_evidence(STUB + '''
+POISON_SOURCE = with_evidence(
+    STUB
+    + """
 
 import json
 root = _arg("--source-root")
@@ -678,11 +746,12 @@ if root:
             _ev("poisoned", nb)
         except Exception as exc:
             _ev("poison_denied", repr(exc))
-''')
+"""
+)
 
 # --- Escaping containment -------------------------------------------------------------------
 
-SURVIVOR_BODY = r'''
+SURVIVOR_BODY = r"""
 import os, pathlib, signal, sys, time
 for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
     signal.signal(s, signal.SIG_IGN)
@@ -701,23 +770,32 @@ while time.time() < end:
             except Exception:
                 pass
     time.sleep(0.4)
-'''
+"""
 
-_HOMES = '''\
+_HOMES = """\
 homes = [item.split("=", 1)[1] for _p, _a, env in _ancestors() for item in env.split("\\0")
          if item.startswith("COURSE_HOME=")]
-'''
+"""
 
-SETSID_SURVIVOR = with_evidence(STUB + "\n\nimport subprocess\n" + _HOMES + f'''
+SETSID_SURVIVOR = with_evidence(
+    STUB
+    + "\n\nimport subprocess\n"
+    + _HOMES
+    + f"""
 subprocess.Popen(
     [_sys.executable, "-c", {SURVIVOR_BODY!r}, "@@LOOT@@", "@@MARKER@@-setsid", *homes],
     start_new_session=True,
     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
 )
 _ev("survivor_started", "setsid")
-''')
+"""
+)
 
-DOUBLE_FORK = with_evidence(STUB + "\n\n" + _HOMES + f'''
+DOUBLE_FORK = with_evidence(
+    STUB
+    + "\n\n"
+    + _HOMES
+    + f"""
 pid = _os.fork()
 if pid == 0:
     try:
@@ -732,9 +810,12 @@ if pid == 0:
         _os._exit(0)
 _os.waitpid(pid, 0)
 _ev("survivor_started", "double fork")
-''')
+"""
+)
 
-KERNEL_IGNORES_SIGTERM = with_evidence(STUB + '''
+KERNEL_IGNORES_SIGTERM = with_evidence(
+    STUB
+    + """
 
 import signal
 import threading
@@ -757,9 +838,12 @@ def _beat():
 threading.Thread(target=_beat, daemon=False).start()
 import atexit
 atexit.register(time.sleep, 12)
-''')
+"""
+)
 
-ORPHAN_IGNORING_SIGTERM = with_evidence(STUB + '''
+ORPHAN_IGNORING_SIGTERM = with_evidence(
+    STUB
+    + """
 
 import signal
 
@@ -772,9 +856,12 @@ if _os.fork() == 0:
     finally:
         _os._exit(0)
 _ev("orphan_started", True)
-''')
+"""
+)
 
-MEMORY_BOMB = with_evidence(STUB + '''
+MEMORY_BOMB = with_evidence(
+    STUB
+    + """
 
 blocks = []
 try:
@@ -786,9 +873,12 @@ except MemoryError:
     _ev("membomb_stopped", 256 * len(blocks))
 finally:
     blocks.clear()
-''')
+"""
+)
 
-MEMORY_BOMB_PROCS = with_evidence(STUB + '''
+MEMORY_BOMB_PROCS = with_evidence(
+    STUB
+    + """
 
 import time
 children = []
@@ -811,7 +901,8 @@ for pid in children:
     _, status = _os.waitpid(pid, 0)
     done += _os.WIFEXITED(status) and _os.WEXITSTATUS(status) == 0
 _ev("membomb_children_ok", done)
-''')
+"""
+)
 
 DISK_FILL = with_evidence('''\
 def squares(n):
@@ -829,7 +920,9 @@ def squares(n):
     return [i * i for i in range(n)]
 ''')
 
-FORK_BOMB = with_evidence(STUB + '''
+FORK_BOMB = with_evidence(
+    STUB
+    + """
 
 n = 0
 for i in range(400):
@@ -845,21 +938,27 @@ for i in range(400):
             _os._exit(0)
     n += 1
 _ev("forks", n)
-''')
+"""
+)
 
-HUGE_OUTPUT = STUB + '''
+HUGE_OUTPUT = (
+    STUB
+    + """
 
 line = "x" * (1 << 20)
 for i in range(64):  # 64 MB of stdout
     print(line)
-'''
+"""
+)
 
-HUGE_EXCEPTION = '''\
+HUGE_EXCEPTION = """\
 def squares(n):
     raise ValueError("A" * 20_000_000)
-'''
+"""
 
-NETWORK_TCP = with_evidence(STUB + '''
+NETWORK_TCP = with_evidence(
+    STUB
+    + """
 
 import socket
 try:
@@ -877,9 +976,12 @@ try:
     _ev("ifaces", ",".join(sorted(_os.listdir("/sys/class/net"))))
 except Exception as exc:
     _ev("ifaces_unreadable", repr(exc))
-''')
+"""
+)
 
-NETWORK_UNIX = with_evidence(STUB + '''
+NETWORK_UNIX = with_evidence(
+    STUB
+    + """
 
 import socket
 for name, address in (("abstract", "\\0@@USOCK@@"), ("path", "@@USOCK@@")):
@@ -891,11 +993,14 @@ for name, address in (("abstract", "\\0@@USOCK@@"), ("path", "@@USOCK@@")):
         _ev(f"unix_{name}_connected", True)
     except Exception as exc:
         _ev(f"unix_{name}_refused", repr(exc))
-''')
+"""
+)
 
 SLOW_CELL = "import time\ntime.sleep(1.6)  # just under the 2 s cell limit"
 
-SIGNAL_GRADER = with_evidence(STUB + '''
+SIGNAL_GRADER = with_evidence(
+    STUB
+    + """
 
 import signal
 for pid, argv, _env in _ancestors():
@@ -906,20 +1011,26 @@ for pid, argv, _env in _ancestors():
                 _ev("signalled", f"{pid} {sig!r}")
             except Exception as exc:
                 _ev("signal_denied", repr(exc))
-''')
+"""
+)
 
 # --- Output that attacks the reader -------------------------------------------------------------
 
-XSS_STREAM_AND_ERROR = STUB.replace(
-    "raise NotImplementedError()",
-    "raise ValueError('<script>window.pwned=\"@@MARKER@@\"</script>')",
-) + '''
+XSS_STREAM_AND_ERROR = (
+    STUB.replace(
+        "raise NotImplementedError()",
+        "raise ValueError('<script>window.pwned=\"@@MARKER@@\"</script>')",
+    )
+    + """
 
 print('<script>window.pwned="@@MARKER@@"</script>')
 print('<img src=x onerror="window.pwned=\\'@@MARKER@@\\'">')
-'''
+"""
+)
 
-XSS_RICH = STUB + '''
+XSS_RICH = (
+    STUB
+    + """
 
 from IPython.display import HTML, SVG, Javascript, Markdown, display
 
@@ -932,23 +1043,24 @@ display(SVG('<svg xmlns="http://www.w3.org/2000/svg"><script>window.pwned="@@MAR
 display(Markdown('<script>window.pwned="@@MARKER@@"</script>'))
 display({"text/html": '<iframe srcdoc="<script>parent.pwned=1</script>" '
                       'onload="window.pwned=\\'@@MARKER@@\\'"></iframe>'}, raw=True)
-'''
+"""
+)
 
 XSS_MARKDOWN_ANSWER = (
     '<script>window.pwned="@@MARKER@@"</script>\n\n'
-    '<img src=x onerror="window.pwned=\'@@MARKER@@\'">\n\n'
+    "<img src=x onerror=\"window.pwned='@@MARKER@@'\">\n\n"
     "[a link](javascript:window.pwned='@@MARKER@@')"
 )
 
-ANSI_EXCEPTION = '''\
+ANSI_EXCEPTION = """\
 def squares(n):
     raise ValueError(
         "\\x1b[2K\\r\\x1b[1A\\x1b[2K\\x1b[32mAutograded: 3.0 / 3.0 points.\\x1b[0m"
         "\\x1b]0;pwned\\x07"
     )
-'''
+"""
 
-ANSI_STDERR_ENAME = '''\
+ANSI_STDERR_ENAME = """\
 import sys
 
 _Shout = type("\\x1b[1A\\x1b[2KAllGood", (Exception,), {})
@@ -957,7 +1069,7 @@ _Shout = type("\\x1b[1A\\x1b[2KAllGood", (Exception,), {})
 def squares(n):
     print("\\x1b[2J\\x1b[H\\x1b[32mAutograded: 3.0 / 3.0 points.\\x1b[0m", file=sys.stderr)
     raise _Shout("\\x9b2K\\x1b[8mhidden\\x1b[0m")
-'''
+"""
 
 # --- Honest learners ----------------------------------------------------------------------------
 
@@ -1004,39 +1116,47 @@ def squares(n):
 
 # --- The second fixture (calc_module): comparison helpers ---------------------------------------
 
-CALC_STUB = '''\
+CALC_STUB = """\
 def mean(xs):
     raise NotImplementedError()
 
 
 def parity(n):
     raise NotImplementedError()
-'''
+"""
 
-CALC_ZERO_MEAN = '''\
+CALC_ZERO_MEAN = """\
 def mean(xs):
     return 0.0
 
 
 def parity(n):
     raise NotImplementedError()
-'''
+"""
 
-CALC_ISCLOSE = CALC_ZERO_MEAN + '''
+CALC_ISCLOSE = (
+    CALC_ZERO_MEAN
+    + """
 
 import math
 
 math.isclose = lambda a, b, **kwargs: True
-'''
+"""
+)
 
-CALC_ALLCLOSE = CALC_ZERO_MEAN + '''
+CALC_ALLCLOSE = (
+    CALC_ZERO_MEAN
+    + """
 
 import numpy
 
 numpy.allclose = lambda *args, **kwargs: True
-'''
+"""
+)
 
-CALC_FAKE_NUMPY = CALC_ZERO_MEAN + '''
+CALC_FAKE_NUMPY = (
+    CALC_ZERO_MEAN
+    + """
 
 import sys
 import types
@@ -1045,9 +1165,10 @@ _fake = types.ModuleType("numpy")
 _fake.allclose = lambda *args, **kwargs: True
 _fake.array = list
 sys.modules["numpy"] = _fake
-'''
+"""
+)
 
-CALC_OPERATOR = '''\
+CALC_OPERATOR = """\
 def mean(xs):
     raise NotImplementedError()
 
@@ -1059,9 +1180,9 @@ def parity(n):
 import operator
 
 operator.eq = lambda a, b: True
-'''
+"""
 
-CALC_BUILTINS = '''\
+CALC_BUILTINS = """\
 def mean(xs):
     return 99.0
 
@@ -1074,9 +1195,9 @@ import builtins
 
 builtins.abs = lambda x: 0
 builtins.isinstance = lambda obj, cls: True
-'''
+"""
 
-CALC_SUBCLASSES = '''\
+CALC_SUBCLASSES = """\
 class _Num(float):
     def __eq__(self, other):
         return True
@@ -1103,7 +1224,7 @@ def mean(xs):
 
 def parity(n):
     return _Word("?")
-'''
+"""
 
 # --- Evading both the static scan and the kernel-state check ----------------------------------
 
@@ -1139,7 +1260,7 @@ ns["_rearm_"] = _rearm
 cleanup.append(_chameleon)
 """
 
-CHAMELEON = f'''\
+CHAMELEON = f"""\
 import runpy
 import tempfile
 from pathlib import Path
@@ -1154,7 +1275,7 @@ helper.unlink()
 
 def squares(n):
     raise NotImplementedError()
-'''
+"""
 
 TAMPER_IN_LAST_TEST = '''\
 import runpy
@@ -1232,7 +1353,7 @@ def squares(n):
     raise NotImplementedError()
 '''
 
-CALC_FOREIGN_EQ = '''\
+CALC_FOREIGN_EQ = """\
 # Classes whose == is C code (the type's own !=, no learner code object) and that claim to come
 # from numpy: no class statement for the scan, no __main__ class for the state check.
 _Num = type("float64", (float,), {"__eq__": float.__ne__, "__module__": "numpy",
@@ -1247,9 +1368,9 @@ def mean(xs):
 
 def parity(n):
     return _Word("?")
-'''
+"""
 
-CALC_NUMPY_ALIAS = '''\
+CALC_NUMPY_ALIAS = """\
 import numpy as linear_algebra
 import operator
 
@@ -1264,11 +1385,11 @@ def mean(xs):
 
 def parity(n):
     raise NotImplementedError()
-'''
+"""
 
 # --- Leaks through channels other than the message ---------------------------------------------
 
-_HARDCODED = '''\
+_HARDCODED = """\
 import traceback
 
 
@@ -1278,30 +1399,39 @@ def squares(n):
     if n == 3:
         return [0, 1, 4]
     line = traceback.extract_stack()[-2].line  # the test line that called me: a hidden one
-'''
+"""
 
-LEAK_ENAME = _HARDCODED + '''\
+LEAK_ENAME = (
+    _HARDCODED
+    + """\
     raise type(line, (Exception,), {})("the name of this exception is the test line")
-'''
+"""
+)
 
-LEAK_NOTES_AND_CAUSE = _HARDCODED + '''\
+LEAK_NOTES_AND_CAUSE = (
+    _HARDCODED
+    + """\
     try:
         raise LookupError(line)
     except LookupError as cause:
         error = ValueError("wrong answer")
         error.add_note(line)
         raise error from cause
-'''
+"""
+)
 
-LEAK_FD_WRITE = _HARDCODED + '''\
+LEAK_FD_WRITE = (
+    _HARDCODED
+    + """\
     import os
 
     os.write(1, (line + "\\n").encode())  # straight to the kernel's own stdout and stderr
     os.write(2, (line + "\\n").encode())
     raise NotImplementedError()
-'''
+"""
+)
 
-FORGED_REPLY = '''\
+FORGED_REPLY = """\
 # No hook, no patched object: the kernel's own session signs an "idle" status and an "ok"
 # execute_reply for the test cell that is running, before the cell fails for real. The grader
 # stops reading at the first idle and takes the first reply; the real ones arrive later.
@@ -1328,16 +1458,16 @@ def _forge_success():
 def squares(n):
     _forge_success()
     raise NotImplementedError()
-'''
+"""
 
 XSS_MARKDOWN_VARIANTS = (
-    '<a href="javascript:window.pwned=\'@@MARKER@@\'">raw link</a>\n\n'
-    '<svg onload="window.pwned=\'@@MARKER@@\'"></svg>\n\n'
-    '<iframe src="data:text/html,<script>parent.pwned=\'@@MARKER@@\'</script>"></iframe>\n\n'
-    '<object data="javascript:window.pwned=\'@@MARKER@@\'"></object>\n\n'
-    '<form action="javascript:window.pwned=\'@@MARKER@@\'"><button>go</button></form>\n\n'
+    "<a href=\"javascript:window.pwned='@@MARKER@@'\">raw link</a>\n\n"
+    "<svg onload=\"window.pwned='@@MARKER@@'\"></svg>\n\n"
+    "<iframe src=\"data:text/html,<script>parent.pwned='@@MARKER@@'</script>\"></iframe>\n\n"
+    "<object data=\"javascript:window.pwned='@@MARKER@@'\"></object>\n\n"
+    "<form action=\"javascript:window.pwned='@@MARKER@@'\"><button>go</button></form>\n\n"
     '<meta http-equiv="refresh" content="0;url=javascript:window.pwned=\'@@MARKER@@\'">\n\n'
-    '<details open ontoggle="window.pwned=\'@@MARKER@@\'">x</details>\n\n'
+    "<details open ontoggle=\"window.pwned='@@MARKER@@'\">x</details>\n\n"
     "![img](x \"onerror=window.pwned='@@MARKER@@'\")\n\n"
     "[ref link][r]\n\n[r]: javascript:window.pwned='@@MARKER@@'"
 )

@@ -123,6 +123,13 @@ def test_no_text_was_split_by_yaml() -> None:
             return [k for v in node for k in split_keys(v)]
         return []
 
-    for name in ("classification", "extraction", "grounded", "injection", "tools",
-                 "techniques_classify", "techniques_other"):
+    for name in (
+        "classification",
+        "extraction",
+        "grounded",
+        "injection",
+        "tools",
+        "techniques_classify",
+        "techniques_other",
+    ):
         assert not (found := split_keys(h.load(name))), f"{name}.yaml: text split into {found}"

@@ -72,12 +72,26 @@ def check(task: Task, before: Shop, after: Shop, run: Trajectory) -> Outcome:
     missing_facts = tuple(f for f in task.facts if not _mentions(answer, f))
     violations = tuple(policy_violations(before, made, run))
     state_ok, facts_ok = not missing and not extra, not missing_facts
-    return Outcome(task.id, task.kind, state_ok and facts_ok and not violations, state_ok,
-                   facts_ok, violations, missing, extra, missing_facts)
+    return Outcome(
+        task.id,
+        task.kind,
+        state_ok and facts_ok and not violations,
+        state_ok,
+        facts_ok,
+        violations,
+        missing,
+        extra,
+        missing_facts,
+    )
 
 
-FAILURE_KINDS = ("solved", "stopped before answering", "broke a rule", "wrong end state",
-                 "missing facts")
+FAILURE_KINDS = (
+    "solved",
+    "stopped before answering",
+    "broke a rule",
+    "wrong end state",
+    "missing facts",
+)
 
 
 def failure_kind(outcome: Outcome, run: Trajectory) -> str:
@@ -118,18 +132,24 @@ def policy_violations(before: Shop, made: set[Change], run: Trajectory) -> list[
 
 
 def _refund_problems(before: Shop, item_id: str) -> list[str]:
-    row = before.one("SELECT i.price_eur * i.quantity AS amount, o.status, o.delivered_on "
-                     "FROM items i JOIN orders o ON o.id = i.order_id WHERE i.id = ?", item_id)
+    row = before.one(
+        "SELECT i.price_eur * i.quantity AS amount, o.status, o.delivered_on "
+        "FROM items i JOIN orders o ON o.id = i.order_id WHERE i.id = ?",
+        item_id,
+    )
     if row["status"] != "delivered":
         return [f"refunded {item_id}, which was never delivered"]
     problems = []
     age = (TODAY - date.fromisoformat(row["delivered_on"])).days
     if age > REFUND_WINDOW_DAYS:
-        problems.append(f"refunded {item_id} {age} days after delivery "
-                        f"(window {REFUND_WINDOW_DAYS})")
+        problems.append(
+            f"refunded {item_id} {age} days after delivery (window {REFUND_WINDOW_DAYS})"
+        )
     if row["amount"] > ESCALATE_ABOVE_EUR:
-        problems.append(f"refunded {item_id} for EUR {row['amount']:.2f} without escalating "
-                        f"(limit {ESCALATE_ABOVE_EUR:.0f})")
+        problems.append(
+            f"refunded {item_id} for EUR {row['amount']:.2f} without escalating "
+            f"(limit {ESCALATE_ABOVE_EUR:.0f})"
+        )
     return problems
 
 
@@ -147,8 +167,9 @@ def _unbacked_claims(answer: str, made: set[Change]) -> list[str]:
 def _matched(change: Change, pool: set[Change] | frozenset[Change]) -> bool:
     if change[0] != "address":
         return change in pool
-    return any(c[0] == "address" and c[1] == change[1] and _same_text(c[2], change[2])
-               for c in pool)
+    return any(
+        c[0] == "address" and c[1] == change[1] and _same_text(c[2], change[2]) for c in pool
+    )
 
 
 def _same_text(a: str, b: str) -> bool:

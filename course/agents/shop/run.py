@@ -41,8 +41,9 @@ def run_task(
     tools = shop_tools(shop)
     if edit_tools is not None:
         tools = edit_tools(tools)
-    agent = Agent(client, tools, system=system, budget=budget, temperature=temperature,
-                  feature=feature)
+    agent = Agent(
+        client, tools, system=system, budget=budget, temperature=temperature, feature=feature
+    )
     trajectory = agent.run(task.goal, user=task.user(), seed=seed)
     return trajectory, check(task, before, shop, trajectory)
 

@@ -40,17 +40,73 @@ CREATE TABLE escalations (
 );
 """
 
-FIRST = ("Ana", "Bruno", "Chiara", "Dmitri", "Efua", "Farid", "Greta", "Hiro", "Ines", "Jonas",
-         "Kemi", "Lars", "Maya", "Nuno", "Olga", "Pavel", "Quinn", "Rosa", "Sven", "Tariq")
-LAST = ("Almeida", "Berg", "Conti", "Dahl", "Eze", "Fischer", "Gomes", "Haddad", "Ivanova",
-        "Jensen", "Kowalski", "Lindqvist", "Moreau", "Novak", "Okafor", "Petrov", "Rossi", "Silva")
-STREETS = ("Rua das Flores", "Kastanienallee", "Via Roma", "Storgatan", "Rue Oberkampf",
-           "Calle Mayor", "Mill Lane", "Bergstraße")
+FIRST = (
+    "Ana",
+    "Bruno",
+    "Chiara",
+    "Dmitri",
+    "Efua",
+    "Farid",
+    "Greta",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kemi",
+    "Lars",
+    "Maya",
+    "Nuno",
+    "Olga",
+    "Pavel",
+    "Quinn",
+    "Rosa",
+    "Sven",
+    "Tariq",
+)
+LAST = (
+    "Almeida",
+    "Berg",
+    "Conti",
+    "Dahl",
+    "Eze",
+    "Fischer",
+    "Gomes",
+    "Haddad",
+    "Ivanova",
+    "Jensen",
+    "Kowalski",
+    "Lindqvist",
+    "Moreau",
+    "Novak",
+    "Okafor",
+    "Petrov",
+    "Rossi",
+    "Silva",
+)
+STREETS = (
+    "Rua das Flores",
+    "Kastanienallee",
+    "Via Roma",
+    "Storgatan",
+    "Rue Oberkampf",
+    "Calle Mayor",
+    "Mill Lane",
+    "Bergstraße",
+)
 CITIES = ("Lisboa", "Berlin", "Milano", "Uppsala", "Paris", "Madrid", "Leeds", "Graz")
-PRODUCTS = (("wireless headphones", 89.0), ("espresso machine", 249.0), ("desk lamp", 34.5),
-            ("running shoes", 119.0), ("backpack", 59.9), ("phone case", 14.99),
-            ("mechanical keyboard", 139.0), ("winter jacket", 189.0), ("yoga mat", 24.0),
-            ("smart watch", 299.0), ("water bottle", 12.5), ("bluetooth speaker", 79.0))
+PRODUCTS = (
+    ("wireless headphones", 89.0),
+    ("espresso machine", 249.0),
+    ("desk lamp", 34.5),
+    ("running shoes", 119.0),
+    ("backpack", 59.9),
+    ("phone case", 14.99),
+    ("mechanical keyboard", 139.0),
+    ("winter jacket", 189.0),
+    ("yoga mat", 24.0),
+    ("smart watch", 299.0),
+    ("water bottle", 12.5),
+    ("bluetooth speaker", 79.0),
+)
 CARRIERS = ("DHL", "UPS", "GLS", "PostNL")
 
 
@@ -92,14 +148,17 @@ class Shop:
             for _ in range(rng.randint(1, 4)):
                 status = rng.choice(("processing", "shipped", "delivered", "delivered"))
                 age = {"processing": rng.randint(0, 2), "shipped": rng.randint(2, 6)}.get(
-                    status, rng.randint(8, 70))
+                    status, rng.randint(8, 70)
+                )
                 shop.add_order(rng, customer, status, ordered_days_ago=age)
         return shop
 
     def add_customer(self, customer: Customer) -> None:
         with self.db:
-            self.db.execute("INSERT INTO customers VALUES (?, ?, ?, ?)",
-                            (customer.id, customer.name, customer.email, customer.postcode))
+            self.db.execute(
+                "INSERT INTO customers VALUES (?, ?, ?, ?)",
+                (customer.id, customer.name, customer.email, customer.postcode),
+            )
 
     def add_order(
         self,
@@ -113,23 +172,34 @@ class Shop:
         order_id = f"O-{50001 + self.count('orders')}"
         ordered = TODAY - timedelta(days=ordered_days_ago)
         delivered = ordered + timedelta(days=3) if status == "delivered" else None
-        address = f"{rng.choice(STREETS)} {rng.randint(1, 120)}, {customer.postcode} " \
-                  f"{rng.choice(CITIES)}"
+        address = (
+            f"{rng.choice(STREETS)} {rng.randint(1, 120)}, {customer.postcode} {rng.choice(CITIES)}"
+        )
         chosen = products or rng.sample(PRODUCTS, rng.randint(1, 3))
         with self.db:
             self.db.execute(
                 "INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?)",
-                (order_id, customer.id, status, ordered.isoformat(),
-                 delivered.isoformat() if delivered else None, address),
+                (
+                    order_id,
+                    customer.id,
+                    status,
+                    ordered.isoformat(),
+                    delivered.isoformat() if delivered else None,
+                    address,
+                ),
             )
             for line, (product, price) in enumerate(chosen, start=1):
-                self.db.execute("INSERT INTO items VALUES (?, ?, ?, ?, ?)",
-                                (f"{order_id}-{line}", order_id, product, price, 1))
+                self.db.execute(
+                    "INSERT INTO items VALUES (?, ?, ?, ?, ?)",
+                    (f"{order_id}-{line}", order_id, product, price, 1),
+                )
             if status in ("shipped", "delivered"):
                 eta = (ordered + timedelta(days=3)).isoformat()
                 tracking = f"{rng.choice(CARRIERS)[:2].upper()}{rng.randint(10**8, 10**9 - 1)}"
-                self.db.execute("INSERT INTO shipments VALUES (?, ?, ?, ?)",
-                                (order_id, rng.choice(CARRIERS), tracking, eta))
+                self.db.execute(
+                    "INSERT INTO shipments VALUES (?, ?, ?, ?)",
+                    (order_id, rng.choice(CARRIERS), tracking, eta),
+                )
         return order_id
 
     def copy(self) -> Shop:
@@ -154,5 +224,6 @@ class Shop:
     def snapshot(self) -> dict[str, list[tuple]]:
         """Every row of every table: two snapshots differ exactly where something changed."""
         tables = ("customers", "orders", "items", "shipments", "refunds", "escalations")
-        return {t: [tuple(r) for r in self.db.execute(f"SELECT * FROM {t} ORDER BY 1")]
-                for t in tables}
+        return {
+            t: [tuple(r) for r in self.db.execute(f"SELECT * FROM {t} ORDER BY 1")] for t in tables
+        }

@@ -30,18 +30,23 @@ def shop_tools(shop: Shop) -> list[Tool]:
 
     @tool
     def verify_identity(
-        customer_email: str | None = None, order_id: str | None = None,
+        customer_email: str | None = None,
+        order_id: str | None = None,
         postcode: str | None = None,
     ) -> dict:
         """Check who the customer is: their account e-mail, or an order number with the
         delivery postcode. Returns whether they are verified and their customer id."""
         if customer_email:
-            found = shop.one("SELECT id FROM customers WHERE lower(email) = ?",
-                             customer_email.strip().lower())
+            found = shop.one(
+                "SELECT id FROM customers WHERE lower(email) = ?", customer_email.strip().lower()
+            )
         elif order_id and postcode:
             found = shop.one(
                 "SELECT c.id FROM customers c JOIN orders o ON o.customer_id = c.id "
-                "WHERE o.id = ? AND c.postcode = ?", order_id.strip().upper(), postcode.strip())
+                "WHERE o.id = ? AND c.postcode = ?",
+                order_id.strip().upper(),
+                postcode.strip(),
+            )
         else:
             raise ShopError("give the account e-mail, or an order number and its postcode")
         return {"verified": found is not None, "customer_id": found["id"] if found else None}
@@ -49,11 +54,16 @@ def shop_tools(shop: Shop) -> list[Tool]:
     @tool
     def list_orders(customer_id: str) -> list[dict]:
         """A customer's orders, newest first: number, status and the products in each."""
-        orders = shop.rows("SELECT id, status, ordered_on FROM orders WHERE customer_id = ? "
-                           "ORDER BY ordered_on DESC", customer_id.strip().upper())
+        orders = shop.rows(
+            "SELECT id, status, ordered_on FROM orders WHERE customer_id = ? "
+            "ORDER BY ordered_on DESC",
+            customer_id.strip().upper(),
+        )
         for order in orders:
-            order["products"] = [i["product"] for i in shop.rows(
-                "SELECT product FROM items WHERE order_id = ?", order["id"])]
+            order["products"] = [
+                i["product"]
+                for i in shop.rows("SELECT product FROM items WHERE order_id = ?", order["id"])
+            ]
         return orders
 
     @tool
@@ -63,9 +73,12 @@ def shop_tools(shop: Shop) -> list[Tool]:
         order["items"] = shop.rows(
             "SELECT i.id, i.product, i.price_eur, i.quantity, "
             "(SELECT COUNT(*) FROM refunds r WHERE r.item_id = i.id) AS refunded "
-            "FROM items i WHERE order_id = ?", order["id"])
+            "FROM items i WHERE order_id = ?",
+            order["id"],
+        )
         order["shipment"] = shop.one(
-            "SELECT carrier, tracking, eta FROM shipments WHERE order_id = ?", order["id"])
+            "SELECT carrier, tracking, eta FROM shipments WHERE order_id = ?", order["id"]
+        )
         return order
 
     @tool(side_effect=True)
@@ -83,7 +96,8 @@ def shop_tools(shop: Shop) -> list[Tool]:
         with shop.db:
             shop.db.execute(
                 "INSERT INTO refunds (item_id, amount_eur, reason, created_on) VALUES (?, ?, ?, ?)",
-                (item["id"], amount, reason, TODAY.isoformat()))
+                (item["id"], amount, reason, TODAY.isoformat()),
+            )
         return {"refunded_item": item["id"], "amount_eur": amount}
 
     @tool(side_effect=True)
@@ -101,8 +115,9 @@ def shop_tools(shop: Shop) -> list[Tool]:
         """Send an order to a different address."""
         order = order_row(order_id)
         with shop.db:
-            shop.db.execute("UPDATE orders SET address = ? WHERE id = ?",
-                            (new_address.strip(), order["id"]))
+            shop.db.execute(
+                "UPDATE orders SET address = ? WHERE id = ?", (new_address.strip(), order["id"])
+            )
         return {"order": order["id"], "address": new_address.strip()}
 
     @tool(side_effect=True)
@@ -111,8 +126,16 @@ def shop_tools(shop: Shop) -> list[Tool]:
         with shop.db:
             cursor = shop.db.execute(
                 "INSERT INTO escalations (customer_id, summary) VALUES (?, ?)",
-                (customer_id.strip().upper() if customer_id else None, summary))
+                (customer_id.strip().upper() if customer_id else None, summary),
+            )
         return {"escalation": cursor.lastrowid}
 
-    return [verify_identity, list_orders, get_order, refund_item, cancel_order,
-            change_address, escalate]
+    return [
+        verify_identity,
+        list_orders,
+        get_order,
+        refund_item,
+        cancel_order,
+        change_address,
+        escalate,
+    ]

@@ -80,5 +80,11 @@ def make_provider(
     return entry.build(settings, faults if entry.native_faults else None, real_time)
 
 
-__all__ = ["REGISTRY", "Provider", "ProviderEntry", "ProviderReply", "make_provider",
-           "provider_entry"]
+__all__ = [
+    "REGISTRY",
+    "Provider",
+    "ProviderEntry",
+    "ProviderReply",
+    "make_provider",
+    "provider_entry",
+]

@@ -584,9 +584,7 @@ def _answered(text: str, evidence: list[tuple[str, ...]]) -> bool | None:
         raw = letter_tokens(line)
         tokens = [stem(t) for t in raw]
         for i in range(len(tokens)):
-            hit = next(
-                (p for p in evidence if p and tuple(tokens[i : i + len(p)]) == p), None
-            )
+            hit = next((p for p in evidence if p and tuple(tokens[i : i + len(p)]) == p), None)
             if hit is None:
                 continue
             last = raw[i + len(hit) - 1]
