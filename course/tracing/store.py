@@ -304,19 +304,22 @@ class TraceStore:
 
     def requests(self, run_id: str | None = None, service: str | None = None) -> pd.DataFrame:
         """The request log as a DataFrame (times parsed, success as a nullable boolean)."""
-        clauses, params = [], []
-        for column, value in (("run_id", run_id), ("service", service)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                params.append(value)
+        frame = self._select("requests", run_id=run_id, service=service)
+        frame["success"] = frame["success"].astype("boolean")
+        return frame
+
+    def _select(self, table: str, **equal: str | None) -> pd.DataFrame:
+        """Rows of ``table`` in insertion order where each given column equals its value (None:
+        any), with the start and end times parsed."""
+        clauses = [f"{column} = ?" for column, value in equal.items() if value is not None]
+        params = [value for value in equal.values() if value is not None]
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         with self._lock:
             frame = pd.read_sql_query(
-                f"SELECT * FROM requests {where} ORDER BY id", self._db, params=params
+                f"SELECT * FROM {table} {where} ORDER BY id", self._db, params=params
             )
         for column in ("started_at", "ended_at"):
             frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
-        frame["success"] = frame["success"].astype("boolean")
         return frame
 
     def _insert(self, table: str, row: dict[str, Any]) -> None:
@@ -337,19 +340,7 @@ class TraceStore:
 
     def calls(self, run_id: str | None = None, feature: str | None = None) -> pd.DataFrame:
         """Every attempt as a DataFrame, optionally for one run and/or one feature."""
-        clauses, params = [], []
-        for column, value in (("run_id", run_id), ("feature", feature)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                params.append(value)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        with self._lock:
-            frame = pd.read_sql_query(
-                f"SELECT * FROM calls {where} ORDER BY id", self._db, params=params
-            )
-        for column in ("started_at", "ended_at"):
-            frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
-        return frame
+        return self._select("calls", run_id=run_id, feature=feature)
 
     def count(self) -> int:
         with self._lock:
