@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import shutil
 from pathlib import Path
 
 import nbformat
 
+from autograder.contracts import check_notebook, zeroed
 from autograder.grading import GradeReport
 from autograder.paths import source_dir
 
@@ -35,3 +37,27 @@ def submission_with(reference: Path, folder: Path, replacements: dict[str, str])
         cell.source = source.strip()
     nbformat.write(nb, folder / reference.name)
     return folder
+
+
+def contract_zeroed(
+    module: str,
+    name: str,
+    notebooks: tuple[nbformat.NotebookNode, nbformat.NotebookNode],
+    replacements: dict[str, str],
+    added: str | None = None,
+    *,
+    added_before: str,
+) -> set[str]:
+    """The clauses the static contract check zeroes for the source notebook with the cells named
+    in ``replacements`` (grade_id -> source) replaced, and ``added`` (a cell of the learner's
+    own) inserted just before the cell whose metadata names ``added_before``."""
+    source, release = notebooks
+    nb = copy.deepcopy(source)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in replacements:
+            cell.source = replacements[grade_id]
+    if added is not None:
+        at = next(i for i, c in enumerate(nb.cells) if added_before in str(c.metadata))
+        nb.cells.insert(at, nbformat.v4.new_code_cell(added))
+    return set(zeroed(check_notebook(module, name, nb, release)))

@@ -16,15 +16,19 @@ The static and data checks are fast; the graded submissions are marked slow.
 
 from __future__ import annotations
 
-import copy
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
-from assignment_helpers import autograded_points, single_notebook_source, submission_with
+from assignment_helpers import (
+    autograded_points,
+    contract_zeroed,
+    single_notebook_source,
+    submission_with,
+)
 
-from autograder.contracts import CONTRACTS, check_notebook, zeroed
+from autograder.contracts import CONTRACTS
 from autograder.grading import grade_submission
 from course.data.fresh_handbook import FIRST_ID, fresh_handbook
 from course.data.handbook import NOT_IN_HANDBOOK, contains_fact, load_corpus, load_qa
@@ -133,16 +137,10 @@ def notebooks():
 
 
 def _zeroed(notebooks, replacements: dict[str, str], added: str | None = None) -> set[str]:
-    source, release = notebooks
-    nb = copy.deepcopy(source)
-    for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in replacements:
-            cell.source = replacements[grade_id]
-    if added is not None:  # a cell of the learner's own, just before exercise 1's solution
-        at = next(i for i, c in enumerate(nb.cells) if "ex1_solution" in str(c.metadata))
-        nb.cells.insert(at, nbformat.v4.new_code_cell(added))
-    return set(zeroed(check_notebook(MODULE, NAME, nb, release)))
+    # a cell of the learner's own goes just before exercise 1's solution
+    return contract_zeroed(
+        MODULE, NAME, notebooks, replacements, added, added_before="ex1_solution"
+    )
 
 
 def test_the_reference_breaks_no_rule(notebooks):

@@ -21,7 +21,6 @@ the library's error messages are fast.
 
 from __future__ import annotations
 
-import copy
 import json
 import shutil
 from pathlib import Path
@@ -29,10 +28,15 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
-from assignment_helpers import autograded_points, single_notebook_source, submission_with
+from assignment_helpers import (
+    autograded_points,
+    contract_zeroed,
+    single_notebook_source,
+    submission_with,
+)
 from shared_gradings import check_reference, check_untouched_release
 
-from autograder.contracts import CONTRACTS, check_notebook, zeroed
+from autograder.contracts import CONTRACTS
 from autograder.grading import GradeReport, grade_submission
 from autograder.paths import release_dir, source_dir
 from course.agents import Step, Trajectory
@@ -83,16 +87,10 @@ def notebooks():
 
 
 def _zeroed(notebooks, replacements: dict[str, str], added: str | None = None) -> set[str]:
-    source, release = notebooks
-    nb = copy.deepcopy(source)
-    for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in replacements:
-            cell.source = replacements[grade_id]
-    if added is not None:  # a cell of the learner's own, just before the fix's test
-        at = next(i for i, c in enumerate(nb.cells) if "c5_fix_tests" in str(c.metadata))
-        nb.cells.insert(at, nbformat.v4.new_code_cell(added))
-    return set(zeroed(check_notebook(MODULE, NAME, nb, release)))
+    # a cell of the learner's own goes just before the fix's test
+    return contract_zeroed(
+        MODULE, NAME, notebooks, replacements, added, added_before="c5_fix_tests"
+    )
 
 
 def test_the_reference_breaks_no_rule(notebooks):
